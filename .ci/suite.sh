@@ -1,0 +1,35 @@
+#!/bin/bash
+# Runs inside pg_virtualenv (see with_server.sh).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
+out=$(mktemp -d)
+passed=0; failed=0
+
+echo "== pg_regress"
+make -s installcheck PG_CONFIG=$PG_CONFIG >"$out/regress.log" 2>&1
+cat "$out/regress.log"
+# PG15 prints one line per test: "test NAME ... ok" / "... FAILED".
+r_ok=$(grep -Ec '^(test| ) +[a-z0-9_]+ +\.\.\. ok' "$out/regress.log")
+r_bad=$(grep -Ec '\.\.\. FAILED' "$out/regress.log")
+passed=$((passed + r_ok)); failed=$((failed + r_bad))
+[ -f regression.diffs ] && [ "$r_bad" -gt 0 ] && head -200 regression.diffs
+
+echo "== pgTAP"
+psql -qX -d postgres -c "DROP DATABASE IF EXISTS crm_tap" -c "CREATE DATABASE crm_tap" >/dev/null
+psql -qX -d crm_tap -c "CREATE EXTENSION pgtap" >/dev/null
+shopt -s nullglob
+files=(test/pgtap/*.sql)
+if [ ${#files[@]} -gt 0 ]; then
+    pg_prove -v -d crm_tap "${files[@]}" >"$out/tap.log" 2>&1
+    grep -Ev '^ok [0-9]+ |^\s+ok' "$out/tap.log" | grep -v '^#' | sed -n '1,400p'
+    t_ok=$(grep -Ec '^ok [0-9]+' "$out/tap.log")
+    t_bad=$(grep -Ec '^not ok [0-9]+' "$out/tap.log")
+    # A suite that died before planning counts as one failure.
+    t_dubious=$(grep -Ec 'Dubious|Parse errors|No plan found|Bad plan' "$out/tap.log")
+    passed=$((passed + t_ok)); failed=$((failed + t_bad + t_dubious))
+fi
+
+echo "pg_regress: $r_ok passed, $r_bad failed; pgTAP: ${t_ok:-0} assertions passed, ${t_bad:-0} failed"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -1,0 +1,200 @@
+/*
+ * rfm_accum.c: exact, order-independent RFM accumulation.
+ */
+#include "core/rfm_accum.h"
+
+#include <math.h>
+#include <string.h>
+
+#define INT128_MAX_D 1.7014118346046923e38	/* 2^127 */
+
+void
+rfm_accum_init(RfmAccum *acc)
+{
+	memset(acc, 0, sizeof(*acc));
+}
+
+/* Round an amount to micro-units.  Most amounts fit int64 and take the
+ * single-instruction path; larger ones go through the int128 conversion. */
+static inline RfmAddResult
+money_from_double(double amount, rfm_int128 *out)
+{
+	double		scaled = amount * RFM_MONEY_SCALE;
+
+	if (fabs(scaled) < 9.0e18)
+	{
+		*out = (rfm_int128) llrint(scaled);
+		return RFM_ADD_OK;
+	}
+	if (!isfinite(amount))
+		return RFM_ADD_NOT_FINITE;
+	if (fabs(scaled) >= INT128_MAX_D / 4)
+		return RFM_ADD_OVERFLOW;
+	*out = (rfm_int128) nearbyint(scaled);
+	return RFM_ADD_OK;
+}
+
+RfmAddResult
+rfm_accum_add(RfmAccum *acc, int64_t txn_time, double amount)
+{
+	rfm_int128	micro;
+	RfmAddResult r;
+
+	if (isnan(amount))
+		return RFM_ADD_NOT_FINITE;
+	r = money_from_double(amount, &micro);
+	if (r != RFM_ADD_OK)
+		return r;
+
+	if (amount > 0)
+	{
+		if (__builtin_add_overflow(acc->purchase_sum, micro, &acc->purchase_sum))
+			return RFM_ADD_OVERFLOW;
+		if (acc->n_purchases == 0)
+		{
+			acc->first_purchase = txn_time;
+			acc->last_purchase = txn_time;
+			acc->max_amount = amount;
+		}
+		else
+		{
+			if (txn_time < acc->first_purchase)
+				acc->first_purchase = txn_time;
+			if (txn_time > acc->last_purchase)
+				acc->last_purchase = txn_time;
+			if (amount > acc->max_amount)
+				acc->max_amount = amount;
+		}
+		acc->n_purchases++;
+	}
+	else if (amount < 0)
+	{
+		if (__builtin_add_overflow(acc->refund_sum, micro, &acc->refund_sum))
+			return RFM_ADD_OVERFLOW;
+		acc->n_refunds++;
+	}
+	return RFM_ADD_OK;
+}
+
+RfmAddResult
+rfm_accum_merge(RfmAccum *into, const RfmAccum *from)
+{
+	if (__builtin_add_overflow(into->purchase_sum, from->purchase_sum, &into->purchase_sum) ||
+		__builtin_add_overflow(into->refund_sum, from->refund_sum, &into->refund_sum))
+		return RFM_ADD_OVERFLOW;
+	into->n_refunds += from->n_refunds;
+	if (from->n_purchases > 0)
+	{
+		if (into->n_purchases == 0)
+		{
+			into->first_purchase = from->first_purchase;
+			into->last_purchase = from->last_purchase;
+			into->max_amount = from->max_amount;
+		}
+		else
+		{
+			if (from->first_purchase < into->first_purchase)
+				into->first_purchase = from->first_purchase;
+			if (from->last_purchase > into->last_purchase)
+				into->last_purchase = from->last_purchase;
+			if (from->max_amount > into->max_amount)
+				into->max_amount = from->max_amount;
+		}
+		into->n_purchases += from->n_purchases;
+	}
+	return RFM_ADD_OK;
+}
+
+double
+rfm_money_to_double(rfm_int128 v)
+{
+	/* exact integer -> nearest double, then one correctly rounded division */
+	return (double) v / RFM_MONEY_SCALE;
+}
+
+void
+rfm_accum_indicators(const RfmAccum *acc, int64_t as_of, RfmIndicators *out)
+{
+	double		n = (double) acc->n_purchases;
+
+	memset(out, 0, sizeof(*out));
+	out->frequency = acc->n_purchases;
+	out->first_txn = acc->first_purchase;
+	out->last_txn = acc->last_purchase;
+	out->recency_days = (double) (as_of - acc->last_purchase) / RFM_USEC_PER_DAY;
+	out->tenure_days = (double) (as_of - acc->first_purchase) / RFM_USEC_PER_DAY;
+	out->monetary = rfm_money_to_double(acc->purchase_sum + acc->refund_sum);
+	out->avg_amount = n > 0 ? out->monetary / n : 0;
+	out->max_amount = acc->max_amount;
+	out->refunds = acc->n_refunds;
+	out->refund_amount = -rfm_money_to_double(acc->refund_sum);
+	/* The mean of consecutive gaps telescopes to (last - first) / (n - 1),
+	 * which is why it needs no ordering and merges exactly. */
+	if (acc->n_purchases > 1)
+	{
+		out->mean_gap_valid = true;
+		out->mean_gap_days = (double) (acc->last_purchase - acc->first_purchase) /
+			(n - 1) / RFM_USEC_PER_DAY;
+		if (out->mean_gap_days > 0)
+		{
+			out->overdue_valid = true;
+			out->overdue_ratio = out->recency_days / out->mean_gap_days;
+		}
+	}
+	/* Tenure is floored at 30 days so a first purchase yesterday reads as
+	 * one purchase per 30 days, not thirty. */
+	out->purchases_per_30d = 30.0 * n / fmax(out->tenure_days, 30.0);
+}
+
+int
+rfm_int128_to_text(rfm_int128 v, char *buf)
+{
+	char		tmp[48];
+	int			len = 0,
+				pos = 0;
+	unsigned __int128 u;
+
+	if (v < 0)
+	{
+		buf[pos++] = '-';
+		u = (unsigned __int128) (-(v + 1)) + 1;
+	}
+	else
+		u = (unsigned __int128) v;
+	do
+	{
+		tmp[len++] = (char) ('0' + (int) (u % 10));
+		u /= 10;
+	} while (u != 0);
+	while (len > 0)
+		buf[pos++] = tmp[--len];
+	buf[pos] = '\0';
+	return pos;
+}
+
+int
+rfm_int128_from_text(const char *s, rfm_int128 *out)
+{
+	const char *p = s;
+	bool		neg = false;
+	unsigned __int128 u = 0;
+	const unsigned __int128 limit = ((unsigned __int128) 1) << 127;
+
+	if (*p == '-' || *p == '+')
+		neg = (*p++ == '-');
+	if (*p < '0' || *p > '9')
+		return 0;
+	while (*p >= '0' && *p <= '9')
+	{
+		unsigned __int128 next = u * 10 + (unsigned) (*p - '0');
+
+		if (u > limit / 10 || next > limit)
+			return 0;
+		u = next;
+		p++;
+	}
+	if (!neg && u == limit)
+		return 0;
+	*out = neg ? (rfm_int128) (0 - u) : (rfm_int128) u;
+	return (int) (p - s);
+}

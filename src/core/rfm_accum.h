@@ -1,0 +1,74 @@
+/*
+ * rfm_accum.h: the RFM accumulator, pure C (no PostgreSQL headers).
+ *
+ * One accumulator summarises a customer's transactions so that it can be
+ * updated row by row, merged with another accumulator in any order (parallel
+ * workers, Citus shards, yesterday's stored state + today's rows) and still
+ * give bit-identical results.  That is why money is summed in exact fixed
+ * point (int128 micro-units) rather than float8: float addition is not
+ * associative, integer addition is.
+ */
+#ifndef CRM_RFM_ACCUM_H
+#define CRM_RFM_ACCUM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* money is kept in units of 1e-6 (micro-units) */
+#define RFM_MONEY_SCALE 1000000.0
+/* timestamps are PostgreSQL microseconds; one day in those units */
+#define RFM_USEC_PER_DAY 86400000000.0
+
+typedef __int128 rfm_int128;
+
+typedef struct RfmAccum
+{
+	int64_t		n_purchases;	/* rows with amount > 0 */
+	int64_t		n_refunds;		/* rows with amount < 0 */
+	int64_t		first_purchase; /* usec; valid when n_purchases > 0 */
+	int64_t		last_purchase;
+	rfm_int128	purchase_sum;	/* sum of positive amounts, micro-units */
+	rfm_int128	refund_sum;		/* sum of negative amounts (<= 0) */
+	double		max_amount;		/* largest single purchase */
+} RfmAccum;
+
+typedef enum RfmAddResult
+{
+	RFM_ADD_OK = 0,
+	RFM_ADD_NOT_FINITE,			/* amount is NaN or infinite */
+	RFM_ADD_OVERFLOW			/* amount or running sum beyond int128 range */
+} RfmAddResult;
+
+/* Derived indicators, as the rfm composite type reports them. */
+typedef struct RfmIndicators
+{
+	double		recency_days;
+	int64_t		frequency;
+	double		monetary;
+	int64_t		first_txn;
+	int64_t		last_txn;
+	double		tenure_days;
+	double		mean_gap_days;
+	bool		mean_gap_valid; /* false with a single purchase */
+	double		avg_amount;
+	double		purchases_per_30d;
+	double		max_amount;
+	int64_t		refunds;
+	double		refund_amount;
+	double		overdue_ratio;
+	bool		overdue_valid;	/* false without a usable mean gap */
+} RfmIndicators;
+
+void		rfm_accum_init(RfmAccum *acc);
+RfmAddResult rfm_accum_add(RfmAccum *acc, int64_t txn_time, double amount);
+RfmAddResult rfm_accum_merge(RfmAccum *into, const RfmAccum *from);
+void		rfm_accum_indicators(const RfmAccum *acc, int64_t as_of,
+								 RfmIndicators *out);
+double		rfm_money_to_double(rfm_int128 v);
+
+/* Decimal text of an int128 (buf >= 41 bytes); returns length. */
+int			rfm_int128_to_text(rfm_int128 v, char *buf);
+/* Parses an optionally signed decimal int128; returns chars consumed or 0. */
+int			rfm_int128_from_text(const char *s, rfm_int128 *out);
+
+#endif
