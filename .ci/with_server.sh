@@ -2,6 +2,13 @@
 # Build and install crm_ext, then run "$@" against a throwaway PostgreSQL 15
 # cluster made by pg_virtualenv (PGHOST/PGPORT/PGUSER/PGDATABASE are set for it).
 set -euo pipefail
+# One build+install+server at a time on this machine: the install goes to the
+# system's extension directory, so concurrent runs from several checkouts
+# would test each other's builds.
+if [ -z "${CRM_EXT_LOCKED:-}" ]; then
+    export CRM_EXT_LOCKED=1
+    exec flock /tmp/crm_ext.build.lock "$0" "$@"
+fi
 cd "$(dirname "$0")/.."
 export PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
 make -s PG_CONFIG=$PG_CONFIG >/dev/null
