@@ -7,3 +7,12 @@
 #include "fmgr.h"
 
 PG_MODULE_MAGIC;
+
+#include "miscadmin.h"
+#include "core/interrupts.h"
+
+void
+crm_check_interrupts(void)
+{
+	CHECK_FOR_INTERRUPTS();
+}
