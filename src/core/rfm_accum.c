@@ -48,8 +48,11 @@ rfm_accum_add(RfmAccum *acc, int64_t txn_time, double amount)
 
 	if (amount > 0)
 	{
-		if (__builtin_add_overflow(acc->purchase_sum, micro, &acc->purchase_sum))
+		rfm_int128	sum;
+
+		if (__builtin_add_overflow(money_get(acc->purchase_sum), micro, &sum))
 			return RFM_ADD_OVERFLOW;
+		acc->purchase_sum = money_make(sum);
 		if (acc->n_purchases == 0)
 		{
 			acc->first_purchase = txn_time;
@@ -69,8 +72,11 @@ rfm_accum_add(RfmAccum *acc, int64_t txn_time, double amount)
 	}
 	else if (amount < 0)
 	{
-		if (__builtin_add_overflow(acc->refund_sum, micro, &acc->refund_sum))
+		rfm_int128	sum;
+
+		if (__builtin_add_overflow(money_get(acc->refund_sum), micro, &sum))
 			return RFM_ADD_OVERFLOW;
+		acc->refund_sum = money_make(sum);
 		acc->n_refunds++;
 	}
 	return RFM_ADD_OK;
@@ -79,9 +85,14 @@ rfm_accum_add(RfmAccum *acc, int64_t txn_time, double amount)
 RfmAddResult
 rfm_accum_merge(RfmAccum *into, const RfmAccum *from)
 {
-	if (__builtin_add_overflow(into->purchase_sum, from->purchase_sum, &into->purchase_sum) ||
-		__builtin_add_overflow(into->refund_sum, from->refund_sum, &into->refund_sum))
+	rfm_int128	psum,
+				rsum;
+
+	if (__builtin_add_overflow(money_get(into->purchase_sum), money_get(from->purchase_sum), &psum) ||
+		__builtin_add_overflow(money_get(into->refund_sum), money_get(from->refund_sum), &rsum))
 		return RFM_ADD_OVERFLOW;
+	into->purchase_sum = money_make(psum);
+	into->refund_sum = money_make(rsum);
 	into->n_refunds += from->n_refunds;
 	if (from->n_purchases > 0)
 	{
@@ -123,11 +134,11 @@ rfm_accum_indicators(const RfmAccum *acc, int64_t as_of, RfmIndicators *out)
 	out->last_txn = acc->last_purchase;
 	out->recency_days = (double) (as_of - acc->last_purchase) / RFM_USEC_PER_DAY;
 	out->tenure_days = (double) (as_of - acc->first_purchase) / RFM_USEC_PER_DAY;
-	out->monetary = rfm_money_to_double(acc->purchase_sum + acc->refund_sum);
+	out->monetary = rfm_money_to_double(money_get(acc->purchase_sum) + money_get(acc->refund_sum));
 	out->avg_amount = n > 0 ? out->monetary / n : 0;
 	out->max_amount = acc->max_amount;
 	out->refunds = acc->n_refunds;
-	out->refund_amount = -rfm_money_to_double(acc->refund_sum);
+	out->refund_amount = rfm_money_to_double(-money_get(acc->refund_sum));
 	/* The mean of consecutive gaps telescopes to (last - first) / (n - 1),
 	 * which is why it needs no ordering and merges exactly. */
 	if (acc->n_purchases > 1)

@@ -21,14 +21,41 @@
 
 typedef __int128 rfm_int128;
 
+/*
+ * An int128 stored as two 64-bit halves: palloc'd and on-disk states are
+ * only 8-byte aligned, and gcc may use 16-byte-aligned SSE moves on any
+ * struct holding an __int128 member, even one declared aligned(8).
+ */
+typedef struct RfmMoney
+{
+	uint64_t	lo;
+	int64_t		hi;
+} RfmMoney;
+
+static inline rfm_int128
+money_get(RfmMoney m)
+{
+	return (rfm_int128) (((unsigned __int128) (uint64_t) m.hi << 64) | m.lo);
+}
+
+static inline RfmMoney
+money_make(rfm_int128 v)
+{
+	RfmMoney	m;
+
+	m.lo = (uint64_t) v;
+	m.hi = (int64_t) (v >> 64);
+	return m;
+}
+
 typedef struct RfmAccum
 {
 	int64_t		n_purchases;	/* rows with amount > 0 */
 	int64_t		n_refunds;		/* rows with amount < 0 */
 	int64_t		first_purchase; /* usec; valid when n_purchases > 0 */
 	int64_t		last_purchase;
-	rfm_int128	purchase_sum;	/* sum of positive amounts, micro-units */
-	rfm_int128	refund_sum;		/* sum of negative amounts (<= 0) */
+	RfmMoney	purchase_sum;	/* sum of positive amounts, micro-units */
+	RfmMoney	refund_sum;		/* sum of negative amounts (<= 0) */
 	double		max_amount;		/* largest single purchase */
 } RfmAccum;
 

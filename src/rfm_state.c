@@ -1,0 +1,562 @@
+/*
+ * rfm_state.c: the storable RFM state type and the rfm_agg aggregate.
+ *
+ * rfm_agg's transition state is an ordinary varlena type (rfm_state), not
+ * "internal": PostgreSQL's parallel and partitionwise aggregation and Citus
+ * can then ship partial states between processes and nodes through the
+ * type's own send/recv and text I/O, and a state can be stored per customer
+ * and merged with new transactions later (incremental scoring).
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "common/shortest_dec.h"
+#include "datatype/timestamp.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "libpq/pqformat.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/numeric.h"
+#include "utils/timestamp.h"
+
+#include "core/rfm_accum.h"
+
+#define RFM_STATE_VERSION 1
+#define RFM_FLAG_HAS_AS_OF 0x0001	/* rows after as_of were filtered out */
+
+typedef struct RfmState
+{
+	int32		vl_len_;		/* varlena header */
+	uint16		version;
+	uint16		flags;
+	int64		as_of;			/* TimestampTz; meaningful with HAS_AS_OF */
+	RfmAccum	acc;
+} RfmState;
+
+#define RFM_STATE_SIZE sizeof(RfmState)
+
+static RfmState *
+rfm_state_new(MemoryContext cxt, bool has_as_of, TimestampTz as_of)
+{
+	RfmState   *st = MemoryContextAllocZero(cxt, RFM_STATE_SIZE);
+
+	SET_VARSIZE(st, RFM_STATE_SIZE);
+	st->version = RFM_STATE_VERSION;
+	st->flags = has_as_of ? RFM_FLAG_HAS_AS_OF : 0;
+	st->as_of = has_as_of ? as_of : 0;
+	rfm_accum_init(&st->acc);
+	return st;
+}
+
+/* Fetch an rfm_state argument, detoasted and checked. */
+static RfmState *
+rfm_state_arg(FunctionCallInfo fcinfo, int argno)
+{
+	struct varlena *raw = PG_DETOAST_DATUM(PG_GETARG_DATUM(argno));
+
+	if (VARSIZE(raw) != RFM_STATE_SIZE || ((RfmState *) raw)->version != RFM_STATE_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid rfm_state value"),
+				 errdetail("Size %u, expected %zu bytes of version %d.",
+						   (unsigned) VARSIZE(raw), RFM_STATE_SIZE, RFM_STATE_VERSION)));
+	return (RfmState *) raw;
+}
+
+static void
+report_add_error(RfmAddResult r, double amount)
+{
+	if (r == RFM_ADD_NOT_FINITE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("transaction amount must be finite, got %s",
+						float8out_internal(amount)),
+				 errhint("Filter out or repair NaN and infinite amounts before aggregating.")));
+	if (r == RFM_ADD_OVERFLOW)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("monetary total out of range"),
+				 errdetail("Amounts are summed exactly in units of 1e-6; the total must stay within +/-1.7e32.")));
+}
+
+static void
+check_as_of(TimestampTz as_of)
+{
+	if (TIMESTAMP_NOT_FINITE(as_of))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("as_of must be a finite timestamp")));
+}
+
+static void
+check_same_as_of(const RfmState *a, const RfmState *b)
+{
+	if (a->flags != b->flags || a->as_of != b->as_of)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot combine RFM states with different as_of"),
+				 errdetail("One state was built %s, the other %s.",
+						   (a->flags & RFM_FLAG_HAS_AS_OF) ?
+						   psprintf("as of %s", pstrdup(timestamptz_to_str(a->as_of))) : "without as_of",
+						   (b->flags & RFM_FLAG_HAS_AS_OF) ?
+						   psprintf("as of %s", timestamptz_to_str(b->as_of)) : "without as_of"),
+				 errhint("rfm_agg needs the same as_of on every row of a group.")));
+}
+
+/*
+ * Shared row step.  In aggregate context the state is ours and is updated in
+ * place (as float8_accum does), so a row costs no allocation.
+ */
+static Datum
+rfm_transition(FunctionCallInfo fcinfo, bool has_as_of, int as_of_arg,
+			   double amount, bool amount_null)
+{
+	MemoryContext aggcxt;
+	RfmState   *st;
+	TimestampTz as_of = 0;
+	TimestampTz t;
+	RfmAddResult r;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "rfm transition function called in non-aggregate context");
+
+	if (has_as_of)
+	{
+		if (PG_ARGISNULL(as_of_arg))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("as_of must not be NULL"),
+					 errhint("Pass the date the scores are computed for, e.g. now() or a report date.")));
+		as_of = PG_GETARG_TIMESTAMPTZ(as_of_arg);
+	}
+
+	if (PG_ARGISNULL(0))
+	{
+		if (has_as_of)
+			check_as_of(as_of);
+		st = rfm_state_new(aggcxt, has_as_of, as_of);
+	}
+	else
+	{
+		st = (RfmState *) PG_GETARG_POINTER(0);
+		if (has_as_of && st->as_of != as_of)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("as_of must be the same for every row of a group"),
+					 errdetail("Saw %s and %s.", pstrdup(timestamptz_to_str(st->as_of)),
+							   pstrdup(timestamptz_to_str(as_of)))));
+	}
+
+	if (PG_ARGISNULL(1) || amount_null)
+		PG_RETURN_POINTER(st);	/* rows with NULL time or amount are ignored */
+
+	t = PG_GETARG_TIMESTAMPTZ(1);
+	if (TIMESTAMP_NOT_FINITE(t))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("transaction time must be finite")));
+	if (has_as_of && t > as_of)
+		PG_RETURN_POINTER(st);	/* after the scoring date: not seen yet */
+
+	r = rfm_accum_add(&st->acc, t, amount);
+	if (unlikely(r != RFM_ADD_OK))
+		report_add_error(r, amount);
+	PG_RETURN_POINTER(st);
+}
+
+PG_FUNCTION_INFO_V1(rfm_agg_transfn);
+Datum
+rfm_agg_transfn(PG_FUNCTION_ARGS)
+{
+	return rfm_transition(fcinfo, true, 3,
+						  PG_ARGISNULL(2) ? 0 : PG_GETARG_FLOAT8(2), PG_ARGISNULL(2));
+}
+
+static double
+numeric_to_double(Datum num)
+{
+	if (numeric_is_nan(DatumGetNumeric(num)) || numeric_is_inf(DatumGetNumeric(num)))
+		return NAN;				/* reported as a non-finite amount */
+	return DatumGetFloat8(DirectFunctionCall1(numeric_float8, num));
+}
+
+PG_FUNCTION_INFO_V1(rfm_agg_transfn_numeric);
+Datum
+rfm_agg_transfn_numeric(PG_FUNCTION_ARGS)
+{
+	return rfm_transition(fcinfo, true, 3,
+						  PG_ARGISNULL(2) ? 0 : numeric_to_double(PG_GETARG_DATUM(2)),
+						  PG_ARGISNULL(2));
+}
+
+/* rfm_state_agg(txn_time, amount): the as_of-free state for stored rollups */
+PG_FUNCTION_INFO_V1(rfm_state_transfn);
+Datum
+rfm_state_transfn(PG_FUNCTION_ARGS)
+{
+	return rfm_transition(fcinfo, false, -1,
+						  PG_ARGISNULL(2) ? 0 : PG_GETARG_FLOAT8(2), PG_ARGISNULL(2));
+}
+
+PG_FUNCTION_INFO_V1(rfm_state_transfn_numeric);
+Datum
+rfm_state_transfn_numeric(PG_FUNCTION_ARGS)
+{
+	return rfm_transition(fcinfo, false, -1,
+						  PG_ARGISNULL(2) ? 0 : numeric_to_double(PG_GETARG_DATUM(2)),
+						  PG_ARGISNULL(2));
+}
+
+/*
+ * Combine two states (parallel workers, Citus shards, stored + new).  NULL
+ * on either side is "no rows".  Inside an aggregate the left state is ours
+ * and is merged in place; called as rfm_state_merge() it is copied first.
+ */
+PG_FUNCTION_INFO_V1(rfm_state_combine);
+Datum
+rfm_state_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	bool		in_agg = AggCheckCallContext(fcinfo, &aggcxt);
+	RfmState   *a,
+			   *b,
+			   *res;
+
+	if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	if (PG_ARGISNULL(0))
+	{
+		b = rfm_state_arg(fcinfo, 1);
+		res = MemoryContextAlloc(in_agg ? aggcxt : CurrentMemoryContext, RFM_STATE_SIZE);
+		memcpy(res, b, RFM_STATE_SIZE);
+		PG_RETURN_POINTER(res);
+	}
+	a = rfm_state_arg(fcinfo, 0);
+	if (PG_ARGISNULL(1))
+		PG_RETURN_POINTER(a);
+	b = rfm_state_arg(fcinfo, 1);
+	check_same_as_of(a, b);
+
+	if (in_agg && (Pointer) a == DatumGetPointer(PG_GETARG_DATUM(0)))
+		res = a;
+	else
+	{
+		res = palloc(RFM_STATE_SIZE);
+		memcpy(res, a, RFM_STATE_SIZE);
+	}
+	if (rfm_accum_merge(&res->acc, &b->acc) != RFM_ADD_OK)
+		report_add_error(RFM_ADD_OVERFLOW, 0);
+	PG_RETURN_POINTER(res);
+}
+
+/* Build the rfm composite from a state, as of a date. */
+static Datum
+rfm_result(FunctionCallInfo fcinfo, const RfmState *st, TimestampTz as_of)
+{
+	TupleDesc	tupdesc;
+	RfmIndicators ind;
+	Datum		values[13];
+	bool		nulls[13] = {0};
+
+	tupdesc = (TupleDesc) fcinfo->flinfo->fn_extra;
+	if (tupdesc == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "return type must be a row type");
+		tupdesc = BlessTupleDesc(CreateTupleDescCopy(tupdesc));
+		fcinfo->flinfo->fn_extra = tupdesc;
+		MemoryContextSwitchTo(old);
+	}
+	if (tupdesc->natts != 13)
+		elog(ERROR, "rfm type has %d attributes, expected 13", tupdesc->natts);
+
+	rfm_accum_indicators(&st->acc, as_of, &ind);
+	values[0] = Float8GetDatum(ind.recency_days);
+	values[1] = Int64GetDatum(ind.frequency);
+	values[2] = Float8GetDatum(ind.monetary);
+	values[3] = TimestampTzGetDatum(ind.first_txn);
+	values[4] = TimestampTzGetDatum(ind.last_txn);
+	values[5] = Float8GetDatum(ind.tenure_days);
+	values[6] = Float8GetDatum(ind.mean_gap_days);
+	nulls[6] = !ind.mean_gap_valid;
+	values[7] = Float8GetDatum(ind.avg_amount);
+	values[8] = Float8GetDatum(ind.purchases_per_30d);
+	values[9] = Float8GetDatum(ind.max_amount);
+	values[10] = Int64GetDatum(ind.refunds);
+	values[11] = Float8GetDatum(ind.refund_amount);
+	values[12] = Float8GetDatum(ind.overdue_ratio);
+	nulls[12] = !ind.overdue_valid;
+	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+}
+
+/* rfm_agg's final function: indicators as of the state's own as_of. */
+PG_FUNCTION_INFO_V1(rfm_agg_finalfn);
+Datum
+rfm_agg_finalfn(PG_FUNCTION_ARGS)
+{
+	RfmState   *st;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	st = rfm_state_arg(fcinfo, 0);
+	if (st->acc.n_purchases == 0)
+		PG_RETURN_NULL();		/* no purchase up to as_of */
+	if (!(st->flags & RFM_FLAG_HAS_AS_OF))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("this rfm_state has no as_of"),
+				 errhint("Use rfm_final(state, as_of).")));
+	return rfm_result(fcinfo, st, st->as_of);
+}
+
+/* rfm_final(state, as_of): indicators of a stored state as of a date. */
+PG_FUNCTION_INFO_V1(rfm_final);
+Datum
+rfm_final(PG_FUNCTION_ARGS)
+{
+	RfmState   *st = rfm_state_arg(fcinfo, 0);
+	TimestampTz as_of = PG_GETARG_TIMESTAMPTZ(1);
+
+	check_as_of(as_of);
+	if ((st->flags & RFM_FLAG_HAS_AS_OF) && as_of != st->as_of)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("this rfm_state was built as of %s, not %s",
+						pstrdup(timestamptz_to_str(st->as_of)), pstrdup(timestamptz_to_str(as_of))),
+				 errdetail("Rows after its as_of were left out when it was built."),
+				 errhint("Build states with rfm_state_agg(txn_time, amount) to score them at any date.")));
+	if (st->acc.n_purchases == 0)
+		PG_RETURN_NULL();
+	if (st->acc.last_purchase > as_of)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("rfm_state holds purchases after as_of %s", timestamptz_to_str(as_of)),
+				 errdetail("Its last purchase is at %s.", timestamptz_to_str(st->acc.last_purchase)),
+				 errhint("Score at a date on or after the last transaction merged into the state.")));
+	return rfm_result(fcinfo, st, as_of);
+}
+
+/*
+ * Text form: "rfm1:<as_of>:<purchases>:<refunds>:<first>:<last>:<purchase
+ * sum>:<refund sum>:<max amount>", timestamps as PostgreSQL microseconds,
+ * sums in micro-units, as_of "-" when absent.  Integers and shortest-exact
+ * float text make it exact and fast, which Citus relies on when it ships
+ * partial states between nodes as text.
+ */
+PG_FUNCTION_INFO_V1(rfm_state_out);
+Datum
+rfm_state_out(PG_FUNCTION_ARGS)
+{
+	RfmState   *st = rfm_state_arg(fcinfo, 0);
+	char		ps[48],
+				rs[48],
+				mx[32];
+
+	rfm_int128_to_text(money_get(st->acc.purchase_sum), ps);
+	rfm_int128_to_text(money_get(st->acc.refund_sum), rs);
+	double_to_shortest_decimal_buf(st->acc.max_amount, mx);
+	if (st->flags & RFM_FLAG_HAS_AS_OF)
+		PG_RETURN_CSTRING(psprintf("rfm1:" INT64_FORMAT ":" INT64_FORMAT ":" INT64_FORMAT
+								   ":" INT64_FORMAT ":" INT64_FORMAT ":%s:%s:%s",
+								   st->as_of, st->acc.n_purchases, st->acc.n_refunds,
+								   st->acc.first_purchase, st->acc.last_purchase, ps, rs, mx));
+	PG_RETURN_CSTRING(psprintf("rfm1:-:" INT64_FORMAT ":" INT64_FORMAT
+							   ":" INT64_FORMAT ":" INT64_FORMAT ":%s:%s:%s",
+							   st->acc.n_purchases, st->acc.n_refunds,
+							   st->acc.first_purchase, st->acc.last_purchase, ps, rs, mx));
+}
+
+/* Reject states no accumulation could have produced. */
+static void
+rfm_state_validate(const RfmState *st, int sqlstate, const char *input)
+{
+	const RfmAccum *a = &st->acc;
+	const char *why = NULL;
+
+	if (a->n_purchases < 0 || a->n_refunds < 0)
+		why = "negative counts";
+	else if (money_get(a->purchase_sum) < 0 || money_get(a->refund_sum) > 0)
+		why = "purchase sum must be >= 0 and refund sum <= 0";
+	else if (a->n_refunds == 0 && money_get(a->refund_sum) != 0)
+		why = "refund sum without refunds";
+	else if (a->n_purchases == 0 &&
+			 (money_get(a->purchase_sum) != 0 || a->first_purchase != 0 ||
+			  a->last_purchase != 0 || a->max_amount != 0))
+		why = "purchase fields set without purchases";
+	else if (a->n_purchases > 0 &&
+			 (a->first_purchase > a->last_purchase || !(a->max_amount > 0) ||
+			  !isfinite(a->max_amount) ||
+			  TIMESTAMP_NOT_FINITE(a->first_purchase) ||
+			  TIMESTAMP_NOT_FINITE(a->last_purchase)))
+		why = "inconsistent purchase fields";
+	else if ((st->flags & RFM_FLAG_HAS_AS_OF) &&
+			 (TIMESTAMP_NOT_FINITE(st->as_of) ||
+			  (a->n_purchases > 0 && a->last_purchase > st->as_of)))
+		why = "purchases after as_of";
+	else if (st->flags & ~RFM_FLAG_HAS_AS_OF)
+		why = "unknown flags";
+	if (why)
+		ereport(ERROR,
+				(errcode(sqlstate),
+				 errmsg("invalid rfm_state: %s", why),
+				 input ? errdetail("Input: \"%s\".", input) : 0));
+}
+
+static const char *
+parse_int64_field(const char *p, int64 *out, bool *ok)
+{
+	char	   *end;
+
+	errno = 0;
+	*out = strtoi64(p, &end, 10);
+	if (end == p || errno != 0 || (*end != ':' && *end != '\0'))
+		*ok = false;
+	return end;
+}
+
+PG_FUNCTION_INFO_V1(rfm_state_in);
+Datum
+rfm_state_in(PG_FUNCTION_ARGS)
+{
+	char	   *input = PG_GETARG_CSTRING(0);
+	RfmState   *st = rfm_state_new(CurrentMemoryContext, false, 0);
+	const char *p = input;
+	bool		ok = true;
+	int			used;
+	char	   *end;
+	rfm_int128	v128;
+
+	if (strncmp(p, "rfm1:", 5) != 0)
+		ok = false;
+	else
+	{
+		p += 5;
+		if (*p == '-')
+			p++;
+		else
+		{
+			st->flags |= RFM_FLAG_HAS_AS_OF;
+			p = parse_int64_field(p, &st->as_of, &ok);
+		}
+		if (ok && *p == ':')
+			p = parse_int64_field(p + 1, &st->acc.n_purchases, &ok);
+		else
+			ok = false;
+		if (ok && *p == ':')
+			p = parse_int64_field(p + 1, &st->acc.n_refunds, &ok);
+		else
+			ok = false;
+		if (ok && *p == ':')
+			p = parse_int64_field(p + 1, &st->acc.first_purchase, &ok);
+		else
+			ok = false;
+		if (ok && *p == ':')
+			p = parse_int64_field(p + 1, &st->acc.last_purchase, &ok);
+		else
+			ok = false;
+		if (ok && *p == ':' && (used = rfm_int128_from_text(p + 1, &v128)) > 0)
+		{
+			st->acc.purchase_sum = money_make(v128);
+			p += 1 + used;
+		}
+		else
+			ok = false;
+		if (ok && *p == ':' && (used = rfm_int128_from_text(p + 1, &v128)) > 0)
+		{
+			st->acc.refund_sum = money_make(v128);
+			p += 1 + used;
+		}
+		else
+			ok = false;
+		if (ok && *p == ':')
+		{
+			errno = 0;
+			st->acc.max_amount = strtod(p + 1, &end);
+			if (end == p + 1 || errno != 0 || *end != '\0')
+				ok = false;
+		}
+		else
+			ok = false;
+	}
+	if (!ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type rfm_state: \"%s\"", input),
+				 errhint("Expected rfm1:<as_of|->:<purchases>:<refunds>:<first>:<last>:<purchase sum>:<refund sum>:<max amount>.")));
+	rfm_state_validate(st, ERRCODE_INVALID_TEXT_REPRESENTATION, input);
+	PG_RETURN_POINTER(st);
+}
+
+static void
+send_money(StringInfo buf, RfmMoney v)
+{
+	pq_sendint64(buf, v.hi);
+	pq_sendint64(buf, (int64) v.lo);
+}
+
+static RfmMoney
+recv_money(StringInfo buf)
+{
+	RfmMoney	m;
+
+	m.hi = pq_getmsgint64(buf);
+	m.lo = (uint64) pq_getmsgint64(buf);
+	return m;
+}
+
+PG_FUNCTION_INFO_V1(rfm_state_send);
+Datum
+rfm_state_send(PG_FUNCTION_ARGS)
+{
+	RfmState   *st = rfm_state_arg(fcinfo, 0);
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendint16(&buf, st->version);
+	pq_sendint16(&buf, st->flags);
+	pq_sendint64(&buf, st->as_of);
+	pq_sendint64(&buf, st->acc.n_purchases);
+	pq_sendint64(&buf, st->acc.n_refunds);
+	pq_sendint64(&buf, st->acc.first_purchase);
+	pq_sendint64(&buf, st->acc.last_purchase);
+	send_money(&buf, st->acc.purchase_sum);
+	send_money(&buf, st->acc.refund_sum);
+	pq_sendfloat8(&buf, st->acc.max_amount);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+PG_FUNCTION_INFO_V1(rfm_state_recv);
+Datum
+rfm_state_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	RfmState   *st = rfm_state_new(CurrentMemoryContext, false, 0);
+	const int	wire_size = 2 + 2 + 8 * 5 + 16 * 2 + 8;
+
+	if (buf->len - buf->cursor != wire_size)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary rfm_state: %d bytes, expected %d",
+						buf->len - buf->cursor, wire_size)));
+	st->version = pq_getmsgint(buf, 2);
+	if (st->version != RFM_STATE_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("unsupported rfm_state version %d", st->version)));
+	st->flags = pq_getmsgint(buf, 2);
+	st->as_of = pq_getmsgint64(buf);
+	st->acc.n_purchases = pq_getmsgint64(buf);
+	st->acc.n_refunds = pq_getmsgint64(buf);
+	st->acc.first_purchase = pq_getmsgint64(buf);
+	st->acc.last_purchase = pq_getmsgint64(buf);
+	st->acc.purchase_sum = recv_money(buf);
+	st->acc.refund_sum = recv_money(buf);
+	st->acc.max_amount = pq_getmsgfloat8(buf);
+	rfm_state_validate(st, ERRCODE_INVALID_BINARY_REPRESENTATION, NULL);
+	PG_RETURN_POINTER(st);
+}
