@@ -15,6 +15,11 @@ CREATE FUNCTION rfm_state_recv(internal) RETURNS rfm_state
 CREATE FUNCTION rfm_state_send(rfm_state) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
+COMMENT ON FUNCTION rfm_state_in(cstring) IS 'rfm_state text input (rfm1:... form, validated)';
+COMMENT ON FUNCTION rfm_state_out(rfm_state) IS 'rfm_state text output (exact)';
+COMMENT ON FUNCTION rfm_state_recv(internal) IS 'rfm_state binary input (validated)';
+COMMENT ON FUNCTION rfm_state_send(rfm_state) IS 'rfm_state binary output';
+
 CREATE TYPE rfm_state (
     INPUT = rfm_state_in,
     OUTPUT = rfm_state_out,
