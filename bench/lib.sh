@@ -1,0 +1,26 @@
+# Shared helpers for bench/bench_*.sh (sourced).  Timings are read from
+# psql's \timing for the query alone; each query runs `reps` times,
+# alternating with its baseline, and the median is reported.
+
+# time_query SQL -> prints milliseconds of one run
+time_query() {
+    psql -qX -v ON_ERROR_STOP=1 -d "${BENCH_DB:-postgres}" \
+        -c "SET max_parallel_workers_per_gather = ${BENCH_WORKERS:-0}" \
+        -c "SET jit = off" -c "SET work_mem = '256MB'" \
+        -c '\timing on' -c "$1" 2>&1 | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -1
+}
+
+median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+# compare NAME BASELINE_SQL CANDIDATE_SQL [reps]: alternate runs, print medians and ratio
+compare() {
+    local name=$1 base=$2 cand=$3 reps=${4:-5} b=() c=() i
+    time_query "$base" >/dev/null; time_query "$cand" >/dev/null   # warm caches
+    for ((i = 0; i < reps; i++)); do
+        b+=("$(time_query "$base")"); c+=("$(time_query "$cand")")
+    done
+    local mb mc
+    mb=$(printf '%s\n' "${b[@]}" | median); mc=$(printf '%s\n' "${c[@]}" | median)
+    awk -v n="$name" -v b="$mb" -v c="$mc" -v r="$reps" \
+        'BEGIN { printf "%-58s baseline %9.1f ms  crm_ext %9.1f ms  ratio %.2fx  (median of %d)\n", n, b, c, c / b, r }'
+}
