@@ -17,15 +17,16 @@ enum
 
 /*
  * Rows R = 5..1, columns FM = 1..5, FM = ceil((F + M) / 2).  Each segment is
- * one non-overlapping block, so every cell has exactly one segment and no
- * segment hides behind another (the trap of first-match rule lists).
+ * one non-overlapping block inside its published R / FM ranges (README), so
+ * every cell has exactly one segment and no segment hides behind another
+ * (the trap of reading those ranges as first-match rules).
  */
 static const signed char rfm11_grid[5][5] = {
 	/* R=5 */ {NEW, POTENTIAL, POTENTIAL, CHAMP, CHAMP},
 	/* R=4 */ {PROMISING, POTENTIAL, POTENTIAL, LOYAL, LOYAL},
 	/* R=3 */ {SLEEP, SLEEP, ATTENTION, LOYAL, LOYAL},
-	/* R=2 */ {HIBERNATING, HIBERNATING, RISK, RISK, CANTLOSE},
-	/* R=1 */ {LOST, LOST, RISK, RISK, CANTLOSE},
+	/* R=2 */ {HIBERNATING, HIBERNATING, RISK, RISK, RISK},
+	/* R=1 */ {LOST, LOST, RISK, CANTLOSE, CANTLOSE},
 };
 
 int

@@ -180,8 +180,8 @@ INSERT INTO grid VALUES
  (5,1,'New Customers'),(5,2,'Potential Loyalist'),(5,3,'Potential Loyalist'),(5,4,'Champions'),(5,5,'Champions'),
  (4,1,'Promising'),(4,2,'Potential Loyalist'),(4,3,'Potential Loyalist'),(4,4,'Loyal Customers'),(4,5,'Loyal Customers'),
  (3,1,'About To Sleep'),(3,2,'About To Sleep'),(3,3,'Need Attention'),(3,4,'Loyal Customers'),(3,5,'Loyal Customers'),
- (2,1,'Hibernating'),(2,2,'Hibernating'),(2,3,'At Risk'),(2,4,'At Risk'),(2,5,'Can''t Lose Them'),
- (1,1,'Lost'),(1,2,'Lost'),(1,3,'At Risk'),(1,4,'At Risk'),(1,5,'Can''t Lose Them');
+ (2,1,'Hibernating'),(2,2,'Hibernating'),(2,3,'At Risk'),(2,4,'At Risk'),(2,5,'At Risk'),
+ (1,1,'Lost'),(1,2,'Lost'),(1,3,'At Risk'),(1,4,'Can''t Lose Them'),(1,5,'Can''t Lose Them');
 SELECT is((SELECT count(*) FROM generate_series(1,5) r CROSS JOIN generate_series(1,5) f CROSS JOIN generate_series(1,5) m
            JOIN grid g ON g.r = r.r AND g.fm = (f + m + 1) / 2 WHERE rfm_segment(r.r, f, m) IS DISTINCT FROM g.seg), 0::bigint,
           'all 125 score combinations follow the documented grid');
