@@ -82,6 +82,52 @@ report_add_error(RfmAddResult r, double amount)
 				 errdetail("Amounts are summed exactly in units of 1e-6; the total must stay within +/-1.7e32.")));
 }
 
+/*
+ * A numeric amount, rounded exactly (half away from zero) to micro-units:
+ * numeric * 10^6 -> int8 when it fits, which avoids numeric -> float8's
+ * trip through text; amounts beyond +/-9.2e12 take the float8 path.
+ */
+static void
+numeric_to_micro(Numeric num, rfm_int128 *micro, double *amount)
+{
+	static Numeric million = NULL,
+				int8_min = NULL,
+				int8_max = NULL;
+	Numeric		scaled;
+	bool		err = false;
+
+	if (numeric_is_nan(num) || numeric_is_inf(num))
+	{
+		report_add_error(RFM_ADD_NOT_FINITE,
+						 DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(num))));
+		return;
+	}
+	if (million == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		int8_min = int64_to_numeric(-PG_INT64_MAX);
+		int8_max = int64_to_numeric(PG_INT64_MAX);
+		million = int64_to_numeric(1000000);
+		MemoryContextSwitchTo(old);
+	}
+	scaled = numeric_mul_opt_error(num, million, &err);
+	if (!err &&
+		DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(scaled), NumericGetDatum(int8_min))) >= 0 &&
+		DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(scaled), NumericGetDatum(int8_max))) <= 0)
+	{
+		int64		v = DatumGetInt64(DirectFunctionCall1(numeric_int8, NumericGetDatum(scaled)));
+
+		*micro = v;
+		*amount = (double) v / RFM_MONEY_SCALE;
+		return;
+	}
+	*amount = DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(num)));
+	if (fabs(*amount) * RFM_MONEY_SCALE >= 4.0e37)
+		report_add_error(RFM_ADD_OVERFLOW, *amount);
+	*micro = (rfm_int128) nearbyint(*amount * RFM_MONEY_SCALE);
+}
+
 static void
 check_as_of(TimestampTz as_of)
 {
@@ -112,8 +158,9 @@ check_same_as_of(const RfmState *a, const RfmState *b)
  */
 static Datum
 rfm_transition(FunctionCallInfo fcinfo, bool has_as_of, int as_of_arg,
-			   double amount, bool amount_null)
+			   bool numeric_amount)
 {
+	bool		amount_null = PG_ARGISNULL(2);
 	MemoryContext aggcxt;
 	RfmState   *st;
 	TimestampTz as_of = 0;
@@ -161,9 +208,24 @@ rfm_transition(FunctionCallInfo fcinfo, bool has_as_of, int as_of_arg,
 	if (has_as_of && t > as_of)
 		PG_RETURN_POINTER(st);	/* after the scoring date: not seen yet */
 
-	r = rfm_accum_add(&st->acc, t, amount);
-	if (unlikely(r != RFM_ADD_OK))
-		report_add_error(r, amount);
+	if (numeric_amount)
+	{
+		rfm_int128	micro;
+		double		amount;
+
+		numeric_to_micro(PG_GETARG_NUMERIC(2), &micro, &amount);
+		r = rfm_accum_add_micro(&st->acc, t, micro, amount);
+		if (unlikely(r != RFM_ADD_OK))
+			report_add_error(r, amount);
+	}
+	else
+	{
+		double		amount = PG_GETARG_FLOAT8(2);
+
+		r = rfm_accum_add(&st->acc, t, amount);
+		if (unlikely(r != RFM_ADD_OK))
+			report_add_error(r, amount);
+	}
 	PG_RETURN_POINTER(st);
 }
 
@@ -171,25 +233,14 @@ PG_FUNCTION_INFO_V1(rfm_agg_transfn);
 Datum
 rfm_agg_transfn(PG_FUNCTION_ARGS)
 {
-	return rfm_transition(fcinfo, true, 3,
-						  PG_ARGISNULL(2) ? 0 : PG_GETARG_FLOAT8(2), PG_ARGISNULL(2));
-}
-
-static double
-numeric_to_double(Datum num)
-{
-	if (numeric_is_nan(DatumGetNumeric(num)) || numeric_is_inf(DatumGetNumeric(num)))
-		return NAN;				/* reported as a non-finite amount */
-	return DatumGetFloat8(DirectFunctionCall1(numeric_float8, num));
+	return rfm_transition(fcinfo, true, 3, false);
 }
 
 PG_FUNCTION_INFO_V1(rfm_agg_transfn_numeric);
 Datum
 rfm_agg_transfn_numeric(PG_FUNCTION_ARGS)
 {
-	return rfm_transition(fcinfo, true, 3,
-						  PG_ARGISNULL(2) ? 0 : numeric_to_double(PG_GETARG_DATUM(2)),
-						  PG_ARGISNULL(2));
+	return rfm_transition(fcinfo, true, 3, true);
 }
 
 /* rfm_state_agg(txn_time, amount): the as_of-free state for stored rollups */
@@ -197,17 +248,14 @@ PG_FUNCTION_INFO_V1(rfm_state_transfn);
 Datum
 rfm_state_transfn(PG_FUNCTION_ARGS)
 {
-	return rfm_transition(fcinfo, false, -1,
-						  PG_ARGISNULL(2) ? 0 : PG_GETARG_FLOAT8(2), PG_ARGISNULL(2));
+	return rfm_transition(fcinfo, false, -1, false);
 }
 
 PG_FUNCTION_INFO_V1(rfm_state_transfn_numeric);
 Datum
 rfm_state_transfn_numeric(PG_FUNCTION_ARGS)
 {
-	return rfm_transition(fcinfo, false, -1,
-						  PG_ARGISNULL(2) ? 0 : numeric_to_double(PG_GETARG_DATUM(2)),
-						  PG_ARGISNULL(2));
+	return rfm_transition(fcinfo, false, -1, true);
 }
 
 /*

@@ -45,7 +45,13 @@ rfm_accum_add(RfmAccum *acc, int64_t txn_time, double amount)
 	r = money_from_double(amount, &micro);
 	if (r != RFM_ADD_OK)
 		return r;
+	return rfm_accum_add_micro(acc, txn_time, micro, amount);
+}
 
+RfmAddResult
+rfm_accum_add_micro(RfmAccum *acc, int64_t txn_time, rfm_int128 micro,
+					double amount)
+{
 	if (amount > 0)
 	{
 		rfm_int128	sum;

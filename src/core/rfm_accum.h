@@ -88,6 +88,10 @@ typedef struct RfmIndicators
 
 void		rfm_accum_init(RfmAccum *acc);
 RfmAddResult rfm_accum_add(RfmAccum *acc, int64_t txn_time, double amount);
+/* Same, with the amount already rounded to micro-units (exact decimal
+ * input); amount is its double value, deciding purchase/refund and max. */
+RfmAddResult rfm_accum_add_micro(RfmAccum *acc, int64_t txn_time,
+								 rfm_int128 micro, double amount);
 RfmAddResult rfm_accum_merge(RfmAccum *into, const RfmAccum *from);
 void		rfm_accum_indicators(const RfmAccum *acc, int64_t as_of,
 								 RfmIndicators *out);

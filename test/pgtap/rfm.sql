@@ -5,7 +5,7 @@ SET client_min_messages = warning;
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS crm_ext;
 SET LOCAL timezone = 'UTC';
-SELECT plan(57);
+SELECT plan(59);
 
 -- ---------------------------------------------------------------- catalog
 SELECT has_type('rfm');
@@ -89,6 +89,12 @@ SELECT is((SELECT count(*) FROM (SELECT customer FROM tx GROUP BY customer
                                  HAVING rfm_agg(ts, amount::numeric, '2024-03-01') IS DISTINCT FROM
                                         rfm_agg(ts, amount, '2024-03-01')) s),
           0::bigint, 'numeric amounts give the same result as float8');
+SELECT is((SELECT (rfm_agg('2024-01-01'::timestamptz, x, '2024-02-01')).monetary
+           FROM (VALUES (0.1234565::numeric), (0.1234565), (2.0000004)) v(x)), 2.246914::float8,
+          'numeric amounts are rounded half away from zero to micro-units and summed exactly');
+SELECT cmp_ok((SELECT abs((rfm_agg('2024-01-01'::timestamptz, x, '2024-02-01')).monetary - 12345678901235.5)
+               FROM (VALUES (12345678901234.5::numeric), (1)) v(x)), '<', 0.01::float8,
+              'amounts beyond the int64 micro-unit path are still summed');
 
 -- ---------------------------------------------------------------- parallel = serial
 SET LOCAL max_parallel_workers_per_gather = 0;
