@@ -1,0 +1,105 @@
+/*
+ * spend_signals.c: see spend_signals.h.  Sums are compensated (Neumaier) so
+ * long histories of similar amounts do not lose the small differences the
+ * trend and z-score are made of.
+ */
+#include "core/spend_signals.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct KahanSum
+{
+	double		s,
+				c;
+} KahanSum;
+
+static inline void
+ksum_add(KahanSum *k, double x)
+{
+	double		t = k->s + x;
+
+	if (fabs(k->s) >= fabs(x))
+		k->c += (k->s - t) + x;
+	else
+		k->c += (x - t) + k->s;
+	k->s = t;
+}
+
+static inline double
+ksum_get(const KahanSum *k)
+{
+	return k->s + k->c;
+}
+
+void
+spend_signals(const double *spend, int n, SpendSignals *out)
+{
+	KahanSum	total = {0, 0},
+				prev_sum = {0, 0};
+	double		xbar,
+				sxy = 0,
+				sxx = 0;
+	int			i,
+				np = n - 1;
+
+	memset(out, 0, sizeof(*out));
+	out->periods = n;
+	if (n <= 0)
+		return;
+	for (i = 0; i < n; i++)
+		ksum_add(&total, spend[i]);
+	out->total = ksum_get(&total);
+	out->mean = out->total / n;
+	out->last = spend[n - 1];
+
+	/* slope of spend on period index 0..n-1 */
+	if (n >= 2)
+	{
+		xbar = (n - 1) / 2.0;
+		for (i = 0; i < n; i++)
+		{
+			sxy += (i - xbar) * (spend[i] - out->mean);
+			sxx += (i - xbar) * (i - xbar);
+		}
+		out->trend = sxy / sxx;
+		out->trend_valid = true;
+		if (out->mean != 0)
+		{
+			out->trend_pct = out->trend / fabs(out->mean);
+			out->trend_pct_valid = true;
+		}
+	}
+
+	for (i = n - 1; i >= 1 && spend[i] < spend[i - 1]; i--)
+		out->falling_periods++;
+
+	/* the last period against the customer's own earlier periods */
+	if (np >= 1)
+	{
+		double		pmean,
+					ss = 0;
+
+		for (i = 0; i < np; i++)
+			ksum_add(&prev_sum, spend[i]);
+		pmean = ksum_get(&prev_sum) / np;
+		if (pmean != 0)
+		{
+			out->change_pct = (out->last - pmean) / fabs(pmean);
+			out->change_pct_valid = true;
+		}
+		if (np >= 3)
+		{
+			double		sd;
+
+			for (i = 0; i < np; i++)
+				ss += (spend[i] - pmean) * (spend[i] - pmean);
+			sd = sqrt(ss / (np - 1));
+			if (sd > 0)
+			{
+				out->change_z = (out->last - pmean) / sd;
+				out->change_z_valid = true;
+			}
+		}
+	}
+}
