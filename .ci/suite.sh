@@ -30,7 +30,19 @@ if [ ${#files[@]} -gt 0 ]; then
     passed=$((passed + t_ok)); failed=$((failed + t_bad + t_dubious))
 fi
 
-echo "pg_regress: $r_ok passed, $r_bad failed; pgTAP: ${t_ok:-0} assertions passed, ${t_bad:-0} failed"
+echo "== TAP scripts (test/t)"
+files=(test/t/*.sh)
+if [ ${#files[@]} -gt 0 ]; then
+    prove -v -e bash "${files[@]}" >"$out/t.log" 2>&1
+    grep -Ev '^ok [0-9]+ ' "$out/t.log" | sed -n '1,200p'
+    s_ok=$(grep -Ec '^ok [0-9]+' "$out/t.log")
+    s_bad=$(grep -Ec '^not ok [0-9]+' "$out/t.log")
+    s_dubious=$(grep -Ec 'Dubious|Parse errors|No plan found|Bad plan' "$out/t.log")
+    t_ok=$((${t_ok:-0} + s_ok)); t_bad=$((${t_bad:-0} + s_bad))
+    passed=$((passed + s_ok)); failed=$((failed + s_bad + s_dubious))
+fi
+
+echo "pg_regress: $r_ok passed, $r_bad failed; pgTAP and TAP: ${t_ok:-0} assertions passed, ${t_bad:-0} failed"
 echo "$passed passed, $failed failed"
 [ -n "${CRM_RESULT_FILE:-}" ] && echo "$passed passed, $failed failed" > "$CRM_RESULT_FILE"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -1,0 +1,36 @@
+#!/bin/bash
+# TAP: a database using crm_ext survives pg_dump and restore: rfm_state
+# values, users' segment maps and lifecycle rules come back, the built-in
+# lifecycle rules are not duplicated.  Runs inside the throwaway server.
+set -uo pipefail
+export PGOPTIONS="-c client_min_messages=warning"
+q() { psql -qXAt -v ON_ERROR_STOP=1 -d "$@"; }
+n=0; fails=0
+check() {  # check NAME EXPECTED ACTUAL
+    n=$((n + 1))
+    if [ "$2" = "$3" ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; echo "#   expected: $2"; echo "#   got:      $3"; fails=$((fails + 1)); fi
+}
+echo "1..5"
+q postgres -c "DROP DATABASE IF EXISTS crm_dump_src" -c "DROP DATABASE IF EXISTS crm_dump_dst" \
+           -c "CREATE DATABASE crm_dump_src" -c "CREATE DATABASE crm_dump_dst"
+q crm_dump_src <<'SQL'
+CREATE EXTENSION crm_ext;
+CREATE TABLE states AS
+  SELECT c AS customer, rfm_state_agg('2024-01-01'::timestamptz + k * interval '1 day', (c * k % 97) - 5.25) AS st
+  FROM generate_series(1, 50) c, generate_series(1, 20) k GROUP BY c;
+INSERT INTO rfm_segment_maps VALUES ('tiers', 2);
+INSERT INTO rfm_segment_rules (map_name, segment, priority) VALUES ('tiers', 'all', 1);
+INSERT INTO lifecycle_rules (rule_set, priority, action) VALUES ('mine', 1, 'call');
+SQL
+before=$(q crm_dump_src -c "SELECT md5(string_agg(st::text, ',' ORDER BY customer)) FROM states")
+pg_dump -d crm_dump_src > /tmp/crm_dump.sql 2>/tmp/crm_dump.err
+check "pg_dump succeeds" 0 $?
+psql -qX -v ON_ERROR_STOP=1 -d crm_dump_dst -f /tmp/crm_dump.sql >/tmp/crm_restore.log 2>&1
+check "restore succeeds" 0 $?
+check "rfm_state values restored exactly" "$before" \
+    "$(q crm_dump_dst -c "SELECT md5(string_agg(st::text, ',' ORDER BY customer)) FROM states")"
+check "user segment map restored and usable" "all" "$(q crm_dump_dst -c "SELECT rfm_segment(2, 1, 2, 'tiers')")"
+check "user lifecycle rules restored, built-in ones not duplicated" "1|11" \
+    "$(q crm_dump_dst -c "SELECT count(*) FILTER (WHERE rule_set = 'mine') || '|' || count(*) FILTER (WHERE builtin) FROM lifecycle_rules")"
+q postgres -c "DROP DATABASE crm_dump_src" -c "DROP DATABASE crm_dump_dst"
+exit $fails
