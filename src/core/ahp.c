@@ -328,7 +328,7 @@ ahp_eigen(int n, const double *a, const unsigned char *known, double *w,
 }
 
 int
-ahp_most_inconsistent(int n, const double *a, const unsigned char *known,
+ahp_find_inconsistent(int n, const double *a, const unsigned char *known,
 					  const double *w, int *row, int *col, double *judgment,
 					  double *suggested)
 {

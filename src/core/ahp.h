@@ -86,7 +86,7 @@ double		ahp_random_index(int n);
  * epsilon_ij farthest from 1); *suggested = w_i / w_j.  Returns 0, or 1 when
  * every known judgment agrees with w to 1e-9 (nothing to revisit).
  */
-int			ahp_most_inconsistent(int n, const double *a,
+int			ahp_find_inconsistent(int n, const double *a,
 								  const unsigned char *known, const double *w,
 								  int *row, int *col, double *judgment,
 								  double *suggested);

@@ -280,6 +280,11 @@ anp_limit(int n, const double *W, double tol, int max_iter, double *L,
 	}
 	res->iterations = products;
 	res->residual = r;
+	/* what transient nodes keep after many squarings is rounding residue */
+	for (size_t k = 0; k < nn; k++)
+		if (A[k] < 1e-15)
+			A[k] = 0.0;
+	normalise_columns(n, A, vec);
 	if (A != L)
 		memcpy(L, A, nn * sizeof(double));
 	if (!(r <= tol))
