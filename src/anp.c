@@ -18,7 +18,7 @@ PG_FUNCTION_INFO_V1(anp_limit_supermatrix);
 PG_FUNCTION_INFO_V1(anp_limit_priorities);
 
 static void
-anp_report(const AnpResult *res, const char *argname)
+anp_report(const AnpResult *res, const char *argname, double tol)
 {
 	switch (res->status)
 	{
@@ -73,7 +73,7 @@ anp_report(const AnpResult *res, const char *argname)
 					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("limit supermatrix did not converge"),
 					 errdetail("Largest change between successive powers was %g after %d matrix products (tolerance %g).",
-							   res->residual, res->iterations, res->value),
+							   res->residual, res->iterations, tol),
 					 errhint("Raise max_iterations or tolerance.")));
 			break;
 	}
@@ -103,7 +103,7 @@ anp_weighted_supermatrix(PG_FUNCTION_ARGS)
 	crm_check_matrix_memory(n, 3.0 * n * n, "supermatrix");
 	out = palloc(sizeof(double) * (Size) n * n);
 	anp_weighted(n, W, K, sizes, cw, out, &res);
-	anp_report(&res, "unweighted");
+	anp_report(&res, "unweighted", 0);
 	PG_RETURN_ARRAYTYPE_P(crm_matrix_result(out, n, n));
 }
 
@@ -141,8 +141,7 @@ compute_limit(ArrayType *arr, double tol, int max_iter, int *n)
 	L = palloc(sizeof(double) * (Size) *n * *n);
 	work = palloc(sizeof(double) * ANP_LIMIT_WORK(*n));
 	anp_limit(*n, W, tol, max_iter, L, work, &res);
-	res.value = tol;			/* for the non-convergence message */
-	anp_report(&res, "weighted");
+	anp_report(&res, "weighted", tol);
 	pfree(work);
 	pfree(W);
 	return L;

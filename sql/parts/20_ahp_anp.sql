@@ -195,11 +195,21 @@ LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 SELECT m.kind, m.wrt, m.cluster, m.items, m.given,
-       c.lambda_max, c.ci, c.ri, c.cr,
-       m.items[i."row"], m.items[i.col], i.judgment, i.suggested
+       CASE WHEN m.given > 0 THEN c.lambda_max END,
+       CASE WHEN m.given > 0 THEN c.ci END,
+       CASE WHEN m.given > 0 THEN c.ri END,
+       CASE WHEN m.given > 0 THEN c.cr END,
+       CASE WHEN m.given > 0 THEN m.items[i."row"] END,
+       CASE WHEN m.given > 0 THEN m.items[i.col] END,
+       CASE WHEN m.given > 0 THEN i.judgment END,
+       CASE WHEN m.given > 0 THEN i.suggested END
 FROM @extschema@.anp_judgment_matrices($1) m
-LEFT JOIN LATERAL (SELECT * FROM @extschema@.ahp_consistency(m.judgments) WHERE m.given > 0) c ON true
-LEFT JOIN LATERAL (SELECT * FROM @extschema@.ahp_most_inconsistent(m.judgments) WHERE m.given > 0) i ON true
+-- a matrix without judgments gets equal priorities: check a stand-in of ones
+CROSS JOIN LATERAL (SELECT CASE WHEN m.given > 0 THEN m.judgments
+                           ELSE array_fill(1::float8, ARRAY[cardinality(m.items), cardinality(m.items)])
+                           END AS a) x
+CROSS JOIN LATERAL @extschema@.ahp_consistency(x.a) c
+CROSS JOIN LATERAL @extschema@.ahp_most_inconsistent(x.a) i
 $$;
 COMMENT ON FUNCTION anp_consistency(text) IS
 'Consistency (lambda_max, CI, RI, CR) of every judgment matrix of an ANP model and the judgment to revisit in each';

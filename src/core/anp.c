@@ -262,7 +262,6 @@ anp_limit(int n, const double *W, double tol, int max_iter, double *L,
 			A[k] = 0.5 * S[k];
 		for (int i = 0; i < n; i++)
 			A[(size_t) i * n + i] += 0.5;
-		r = INFINITY;
 		while (products < max_iter)
 		{
 			double	   *t;
