@@ -19,7 +19,8 @@
 #define CRM_HAVE_VEC 1
 typedef double v2d __attribute__((vector_size(16), aligned(8), may_alias));
 typedef double v4d __attribute__((vector_size(32), aligned(8), may_alias));
-#if defined(__x86_64__)
+/* a test driver can define CRM_LINALG_BASELINE_ONLY to exercise the SSE2 kernel */
+#if defined(__x86_64__) && !defined(CRM_LINALG_BASELINE_ONLY)
 #define CRM_X86_DISPATCH 1
 #endif
 #endif

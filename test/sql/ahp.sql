@@ -118,6 +118,16 @@ SELECT * FROM anp_limit_priorities('{{1}}', '{2}');
 SELECT * FROM anp_limit_priorities('{{1}}', start => 2);
 -- too big for work_mem: refused up front, not an out-of-memory crash
 SELECT anp_limit_supermatrix(array_fill(0.0005::float8, ARRAY[2000, 2000]));
+-- a long computation honours statement_timeout (crm_check_interrupts in the
+-- kernel): a 1000-cycle is periodic and needs the whole Cesaro phase, seconds
+-- of work (pgTAP cannot test this: PL/pgSQL handlers do not catch cancels)
+CREATE TEMP TABLE big AS SELECT array_agg(r ORDER BY i) AS m FROM (
+    SELECT i, array_agg((CASE WHEN i = (j % 1000) + 1 THEN 1 ELSE 0 END)::float8 ORDER BY j) AS r
+    FROM generate_series(1, 1000) i, generate_series(1, 1000) j GROUP BY i) s;
+SET statement_timeout = '300ms';
+SELECT anp_limit_supermatrix(m) IS NOT NULL FROM big;
+RESET statement_timeout;
+DROP TABLE big;
 
 -- the ANP model in tables --------------------------------------------------
 SELECT anp_load_example();
