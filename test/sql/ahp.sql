@@ -150,3 +150,23 @@ SELECT * FROM anp_solve('rfm_weights');
 SELECT * FROM anp_solve('no_such_model');
 SELECT anp_load_example(replace => true);
 SELECT count(*) FROM anp_solve('rfm_weights');
+
+-- cluster weights: two clusters that influence each other and themselves;
+-- with respect to A, cluster A counts 3 times as much as B; nothing judged
+-- with respect to B (equal cluster weights)
+INSERT INTO anp_models VALUES ('two', NULL, 'cluster weights');
+INSERT INTO anp_clusters VALUES ('two', 'A', 1), ('two', 'B', 2);
+INSERT INTO anp_nodes VALUES ('two', 'a1', 'A', 1), ('two', 'a2', 'A', 2), ('two', 'b1', 'B', 1), ('two', 'b2', 'B', 2);
+INSERT INTO anp_influences SELECT 'two', s, t FROM unnest('{a1,a2,b1,b2}'::text[]) s, unnest('{a1,a2,b1,b2}'::text[]) t WHERE s <> t;
+INSERT INTO anp_node_judgments VALUES
+  ('two', 'a1', 'b1', 'b2', 2), ('two', 'a2', 'b1', 'b2', 0.5),
+  ('two', 'b1', 'a1', 'a2', 3), ('two', 'b2', 'a1', 'a2', 1);
+INSERT INTO anp_cluster_judgments VALUES ('two', 'A', 'A', 'B', 3);
+SELECT kind, wrt, items, given FROM anp_consistency('two') WHERE kind = 'clusters';
+SELECT node, cluster, round(local_weight::numeric, 4) AS local_weight, round(global_weight::numeric, 4) AS global_weight
+FROM anp_solve('two');
+-- the same by hand: the weighted supermatrix and its limit
+SELECT node, cluster, round(priority::numeric, 4) AS priority, round(cluster_priority::numeric, 4) AS cluster_priority
+FROM anp_limit_priorities(anp_weighted_supermatrix(
+  '{{0,1,0.75,0.5},{1,0,0.25,0.5},{0.6666666666666666,0.3333333333333333,0,1},{0.3333333333333333,0.6666666666666666,1,0}}',
+  '{2,2}', '{{0.75,0.5},{0.25,0.5}}'), '{2,2}');
