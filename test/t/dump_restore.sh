@@ -10,7 +10,7 @@ check() {  # check NAME EXPECTED ACTUAL
     n=$((n + 1))
     if [ "$2" = "$3" ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; echo "#   expected: $2"; echo "#   got:      $3"; fails=$((fails + 1)); fi
 }
-echo "1..5"
+echo "1..6"
 q postgres -c "DROP DATABASE IF EXISTS crm_dump_src" -c "DROP DATABASE IF EXISTS crm_dump_dst" \
            -c "CREATE DATABASE crm_dump_src" -c "CREATE DATABASE crm_dump_dst"
 q crm_dump_src <<'SQL'
@@ -21,6 +21,9 @@ CREATE TABLE states AS
 INSERT INTO rfm_segment_maps VALUES ('tiers', 2);
 INSERT INTO rfm_segment_rules (map_name, segment, priority) VALUES ('tiers', 'all', 1);
 INSERT INTO lifecycle_rules (rule_set, priority, action) VALUES ('mine', 1, 'call');
+SELECT anp_load_example();
+UPDATE anp_node_judgments SET judgment = 5
+ WHERE model = 'rfm_weights' AND wrt = 'goal' AND row_node = 'F' AND col_node = 'R';
 SQL
 before=$(q crm_dump_src -c "SELECT md5(string_agg(st::text, ',' ORDER BY customer)) FROM states")
 pg_dump -d crm_dump_src > /tmp/crm_dump.sql 2>/tmp/crm_dump.err
@@ -32,5 +35,7 @@ check "rfm_state values restored exactly" "$before" \
 check "user segment map restored and usable" "all" "$(q crm_dump_dst -c "SELECT rfm_segment(2, 1, 2, 'tiers')")"
 check "user lifecycle rules restored, built-in ones not duplicated" "1|11" \
     "$(q crm_dump_dst -c "SELECT count(*) FILTER (WHERE rule_set = 'mine') || '|' || count(*) FILTER (WHERE builtin) FROM lifecycle_rules")"
+anp="SELECT string_agg(node || '=' || round(global_weight::numeric, 6), ',' ORDER BY node) FROM anp_solve('rfm_weights')"
+check "an edited ANP model is restored and solves identically" "$(q crm_dump_src -c "$anp")" "$(q crm_dump_dst -c "$anp")"
 q postgres -c "DROP DATABASE crm_dump_src" -c "DROP DATABASE crm_dump_dst"
 exit $fails

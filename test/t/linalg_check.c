@@ -3,8 +3,8 @@
  * against a naive triple loop, for orders that exercise every edge case of
  * the 4 x 8 blocking.  Build and run both kernels:
  *
- *   gcc -O2 -Isrc test/support/linalg_check.c src/core/linalg.c -lm -o /tmp/lc && /tmp/lc
- *   gcc -O2 -DCRM_LINALG_BASELINE_ONLY -Isrc test/support/linalg_check.c src/core/linalg.c -lm -o /tmp/lc0 && /tmp/lc0
+ *   gcc -O2 -Isrc test/t/linalg_check.c src/core/linalg.c -lm -o /tmp/lc && /tmp/lc
+ *   gcc -O2 -DCRM_LINALG_BASELINE_ONLY -Isrc test/t/linalg_check.c src/core/linalg.c -lm -o /tmp/lc0 && /tmp/lc0
  */
 #include <math.h>
 #include <stdio.h>
