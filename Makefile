@@ -7,11 +7,16 @@ MODULE_big = crm_ext
 SRCS = $(sort $(wildcard src/*.c) $(wildcard src/core/*.c))
 OBJS = $(SRCS:.c=.o)
 
-# The install script of the current version is assembled from sql/parts/
-# (one file per concept, applied in name order); released versions and
-# upgrade scripts are committed as they are.
+# Versions: sql/crm_ext--1.0.sql is the first release's install script and
+# is never edited.  Each later version is an upgrade script; the one being
+# developed (PREV_VERSION -> EXTVERSION) is assembled from sql/parts/ (one
+# file per concept, in name order).  CREATE EXTENSION of the newest version
+# runs 1.0 and then the upgrade chain, so fresh installs and upgrades run
+# the same SQL.  To release: commit the assembled upgrade script under its
+# name, empty sql/parts/ but the header, bump PREV_VERSION and the control file.
+PREV_VERSION = 1.0
 SQL_PARTS = $(sort $(wildcard sql/parts/*.sql))
-DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA_built = sql/$(EXTENSION)--$(PREV_VERSION)--$(EXTVERSION).sql
 DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
 
 TESTS = $(sort $(wildcard test/sql/*.sql))

@@ -1,3 +1,5 @@
+-- crm_ext 1.0 install script (released: never edit; change things in a later upgrade script).
+\echo Use "CREATE EXTENSION crm_ext" to load this file. \quit
 
 -- ===================================================================
 -- RFM indicators from raw transactions

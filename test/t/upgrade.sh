@@ -1,0 +1,43 @@
+#!/bin/bash
+# TAP: install the previous release, build users' objects on it, upgrade with
+# ALTER EXTENSION ... UPDATE, and check nothing was lost and the result
+# matches a fresh install of the current version.
+set -uo pipefail
+export PGOPTIONS="-c client_min_messages=warning"
+q() { psql -qXAt -v ON_ERROR_STOP=1 -d "$@"; }
+n=0; fails=0
+check() {  # check NAME EXPECTED ACTUAL
+    n=$((n + 1))
+    if [ "$2" = "$3" ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; echo "#   expected: $2"; echo "#   got:      $3"; fails=$((fails + 1)); fi
+}
+current=$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$(dirname "$0")/../../crm_ext.control")
+echo "1..6"
+q postgres -c "DROP DATABASE IF EXISTS crm_up" -c "DROP DATABASE IF EXISTS crm_fresh" \
+           -c "CREATE DATABASE crm_up" -c "CREATE DATABASE crm_fresh"
+q crm_up <<'SQL'
+CREATE EXTENSION crm_ext VERSION '1.0';
+CREATE TABLE txn AS SELECT (g % 10) AS customer, '2024-01-01'::timestamptz + g * interval '1 day' AS ts,
+                           (g % 7) * 10.5 - 6 AS amount FROM generate_series(1, 200) g;
+-- users' views depend on the functions; an upgrade must not drop them
+CREATE VIEW scores AS
+  SELECT customer, (rfm_agg(ts, amount, '2024-12-31')).*, rfm_segment(3, 3, 3) AS seg FROM txn GROUP BY customer;
+CREATE TABLE stored AS SELECT customer, rfm_state_agg(ts, amount) AS st FROM txn GROUP BY customer;
+INSERT INTO rfm_segment_maps VALUES ('m', 2);
+INSERT INTO rfm_segment_rules (map_name, segment, priority) VALUES ('m', 'all', 1);
+SQL
+before=$(q crm_up -c "SELECT md5(string_agg(s::text, ',' ORDER BY customer)) FROM scores s")
+q crm_up -c "ALTER EXTENSION crm_ext UPDATE" 2>&1
+check "ALTER EXTENSION crm_ext UPDATE from 1.0 succeeds" "0" "$?"
+check "upgraded to the current version $current" "$current" "$(q crm_up -c "SELECT extversion FROM pg_extension WHERE extname = 'crm_ext'")"
+check "views built on 1.0 functions survive and give the same rows" "$before" \
+      "$(q crm_up -c "SELECT md5(string_agg(s::text, ',' ORDER BY customer)) FROM scores s")"
+check "stored 1.0 rfm_state values still read" "10" "$(q crm_up -c "SELECT count(rfm_final(st, '2025-01-01')) FROM stored")"
+q crm_fresh -c "CREATE EXTENSION crm_ext"
+objs="SELECT md5(string_agg(d, ',' ORDER BY d)) FROM (
+        SELECT pg_describe_object(classid, objid, 0) || ':' || coalesce(obj_description(objid, classid::regclass::name), '') AS d
+        FROM pg_depend WHERE refobjid = (SELECT oid FROM pg_extension WHERE extname = 'crm_ext') AND deptype = 'e') s"
+check "upgraded database has the same objects and comments as a fresh install" \
+      "$(q crm_fresh -c "$objs")" "$(q crm_up -c "$objs")"
+check "user map rows kept" "all" "$(q crm_up -c "SELECT rfm_segment(1, 2, 1, 'm')")"
+q postgres -c "DROP DATABASE crm_up" -c "DROP DATABASE crm_fresh"
+exit $fails
