@@ -8,6 +8,8 @@ command -v pg_config >/dev/null 2>&1 && [ -f "$(pg_config --includedir-server 2>
 command -v pg_virtualenv >/dev/null 2>&1 || need+=(postgresql-common)
 ls /usr/share/postgresql/15/extension/pgtap.control >/dev/null 2>&1 || need+=(postgresql-15-pgtap)
 command -v pg_prove >/dev/null 2>&1 || need+=(libtap-parser-sourcehandler-pgtap-perl)
+# the scheduled-refresh test runs a real pg_cron
+ls /usr/share/postgresql/15/extension/pg_cron.control >/dev/null 2>&1 || need+=(postgresql-15-cron)
 /usr/bin/python3 -c "import numpy" >/dev/null 2>&1 || need+=(python3-numpy)
 # make bench compares k-means with scikit-learn
 if [ "${1:-}" = bench ]; then /usr/bin/python3 -c "import sklearn" >/dev/null 2>&1 || need+=(python3-sklearn); fi

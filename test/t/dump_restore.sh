@@ -13,7 +13,7 @@ check() {  # check NAME EXPECTED ACTUAL
 echo "1..6"
 q postgres -c "DROP DATABASE IF EXISTS crm_dump_src" -c "DROP DATABASE IF EXISTS crm_dump_dst" \
            -c "CREATE DATABASE crm_dump_src" -c "CREATE DATABASE crm_dump_dst"
-q crm_dump_src <<'SQL'
+q crm_dump_src >/dev/null <<'SQL'
 CREATE EXTENSION crm_ext;
 CREATE TABLE states AS
   SELECT c AS customer, rfm_state_agg('2024-01-01'::timestamptz + k * interval '1 day', (c * k % 97) - 5.25) AS st
