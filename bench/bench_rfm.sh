@@ -7,7 +7,7 @@ source bench/lib.sh
 CUSTOMERS=${BENCH_CUSTOMERS:-200000}
 export PGOPTIONS="-c client_min_messages=warning"
 psql -qX -d postgres -c "CREATE EXTENSION IF NOT EXISTS crm_ext"
-psql -qX -v ON_ERROR_STOP=1 -d postgres -v customers=$CUSTOMERS -v as_of='2025-01-01' -f test/demo/generate.sql
+ensure_data "$CUSTOMERS"
 psql -qX -v ON_ERROR_STOP=1 -d postgres <<'SQL'
 DROP TABLE IF EXISTS bench_txn;
 CREATE TABLE bench_txn AS SELECT customer_id, txn_time, amount::float8 AS amount, amount AS amount_num FROM transactions;

@@ -24,3 +24,33 @@ compare() {
     awk -v n="$name" -v b="$mb" -v c="$mc" -v r="$reps" \
         'BEGIN { printf "%-58s baseline %9.1f ms  crm_ext %9.1f ms  ratio %.2fx  (median of %d)\n", n, b, c, c / b, r }'
 }
+
+# ensure_data CUSTOMERS: the generated data set (test/demo/generate.sql) of
+# that many customers, reused when a previous bench already made it.
+ensure_data() {
+    local have
+    have=$(psql -qXAt -d "${BENCH_DB:-postgres}" -c "SELECT count(*) FROM customers" 2>/dev/null || echo 0)
+    if [ "$have" != "$1" ]; then
+        psql -qX -v ON_ERROR_STOP=1 -d "${BENCH_DB:-postgres}" -v customers="$1" -v as_of='2025-01-01' \
+            -f test/demo/generate.sql >/dev/null
+    fi
+}
+
+# time_in_rollback SQL -> milliseconds of SQL run inside BEGIN ... ROLLBACK
+time_in_rollback() {
+    printf 'SET max_parallel_workers_per_gather = %s;\nSET jit = off;\nBEGIN;\n\\timing on\n%s;\n\\timing off\nROLLBACK;\n' \
+        "${BENCH_WORKERS:-0}" "$1" |
+        psql -qX -v ON_ERROR_STOP=1 -d "${BENCH_DB:-postgres}" 2>&1 | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -1
+}
+
+# compare_with FUNC NAME BASELINE CANDIDATE [reps]: like compare, timing with FUNC
+compare_with() {
+    local fn=$1 name=$2 base=$3 cand=$4 reps=${5:-5} b=() c=() i
+    for ((i = 0; i < reps; i++)); do
+        b+=("$($fn "$base")"); c+=("$($fn "$cand")")
+    done
+    local mb mc
+    mb=$(printf '%s\n' "${b[@]}" | median); mc=$(printf '%s\n' "${c[@]}" | median)
+    awk -v n="$name" -v b="$mb" -v c="$mc" -v r="$reps" \
+        'BEGIN { printf "%-58s baseline %9.1f ms  crm_ext %9.1f ms  ratio %.3fx = %.1fx cheaper  (median of %d)\n", n, b, c, c / b, b / c, r }'
+}
