@@ -6,17 +6,18 @@
 
 CREATE TABLE crm_score_jobs (
     target         regclass PRIMARY KEY,
+    data_table     regclass NOT NULL UNIQUE,
+    override_table regclass NOT NULL,
     source         regclass NOT NULL,
     customer_col   name NOT NULL,
     time_col       name NOT NULL,
     amount_col     name NOT NULL,
     segment_map    text,
-    state_table    regclass NOT NULL,
-    override_table regclass NOT NULL,
     loaded_through timestamptz,
     last_as_of     timestamptz,
     last_refresh   timestamptz,
     last_changed_customers bigint,
+    last_rescored  bigint,
     last_customers bigint,
     last_duration  interval
 );
@@ -65,30 +66,41 @@ BEGIN
         END IF;
     END IF;
 
+    -- stored: the mergeable state and the scores; everything that depends on
+    -- the date is computed on read by the view, so a refresh rewrites only
+    -- customers whose transactions or scores changed
     EXECUTE format($$CREATE TABLE %s (
-        customer_id        %s PRIMARY KEY,
-        recency_days       float8,
-        frequency          bigint,
-        monetary           float8,
-        first_txn          timestamptz,
-        last_txn           timestamptz,
-        tenure_days        float8,
-        mean_gap_days      float8,
-        avg_amount         float8,
-        purchases_per_30d  float8,
-        overdue_ratio      float8,
-        r_score            int,
-        f_score            int,
-        m_score            int,
-        rfm_code           text,
-        segment            text,
-        computed_segment   text,
-        segment_overridden boolean,
-        as_of              timestamptz,
-        refreshed_at       timestamptz)$$, target, ctype);
+        customer_id      %s PRIMARY KEY,
+        state            %I.rfm_state NOT NULL,
+        r_score          int,
+        f_score          int,
+        m_score          int,
+        computed_segment text)$$, target || '_data', ctype, ext);
+    EXECUTE format('COMMENT ON TABLE %s IS %L', target || '_data',
+                   format('Per-customer RFM states of %s and their scores; read them through the view %s', source, target));
+    EXECUTE format($$CREATE TABLE %s (customer_id %s PRIMARY KEY, segment text NOT NULL CHECK (segment <> ''),
+                      reason text, set_by name NOT NULL DEFAULT current_user,
+                      set_at timestamptz NOT NULL DEFAULT now())$$, target || '_overrides', ctype);
+    EXECUTE format('COMMENT ON TABLE %s IS %L', target || '_overrides',
+                   format('Segments pinned by hand; they win over the computed segment in %s, now and after every refresh', target));
+    EXECUTE format($$CREATE VIEW %1$s AS
+        SELECT d.customer_id, r.recency_days, r.frequency, r.monetary, r.first_txn, r.last_txn, r.tenure_days,
+               r.mean_gap_days, r.avg_amount, r.purchases_per_30d, r.overdue_ratio,
+               d.r_score, d.f_score, d.m_score, concat(d.r_score, d.f_score, d.m_score) AS rfm_code,
+               coalesce(o.segment, d.computed_segment) AS segment, d.computed_segment,
+               o.segment IS NOT NULL AS segment_overridden, j.last_as_of AS as_of, j.last_refresh AS refreshed_at
+        FROM %2$s d
+        JOIN %4$I.crm_score_jobs j ON j.data_table = %5$L::regclass
+        CROSS JOIN LATERAL %4$I.rfm_final(d.state, j.last_as_of) r
+        LEFT JOIN %3$s o ON o.customer_id = d.customer_id
+        WHERE d.r_score IS NOT NULL$$,
+        target, target || '_data', target || '_overrides', ext, (target || '_data')::regclass::oid);
     t := target::regclass;
-    EXECUTE format('COMMENT ON TABLE %s IS %L', t,
-                   format('RFM scores of the customers in %s, refreshed by CALL %I.crm_refresh_scores(%L)', source, ext, t::text));
+    EXECUTE format('INSERT INTO %I.crm_score_jobs (target, data_table, override_table, source, customer_col, time_col, amount_col, segment_map)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', ext)
+      USING t, (target || '_data')::regclass, (target || '_overrides')::regclass, source, customer_col, time_col, amount_col, segment_map;
+    EXECUTE format('COMMENT ON VIEW %s IS %L', t,
+                   format('RFM scores of the customers in %s as of the last refresh (CALL %I.crm_refresh_scores(%L))', source, ext, t::text));
     EXECUTE format('COMMENT ON COLUMN %s.customer_id IS %L', t, format('Customer (%s.%I)', source, customer_col));
     EXECUTE format('COMMENT ON COLUMN %s.recency_days IS %L', t, 'Days from the last purchase to as_of');
     EXECUTE format('COMMENT ON COLUMN %s.frequency IS %L', t, 'Number of purchases (amount > 0) up to as_of');
@@ -109,22 +121,7 @@ BEGIN
                    coalesce(format('Segment from the user map %L', segment_map), 'Segment from the built-in 11-segment map'));
     EXECUTE format('COMMENT ON COLUMN %s.segment_overridden IS %L', t, 'True when segment comes from the override table');
     EXECUTE format('COMMENT ON COLUMN %s.as_of IS %L', t, 'Date the scores were computed for');
-    EXECUTE format('COMMENT ON COLUMN %s.refreshed_at IS %L', t, 'When the refresh ran');
-
-    EXECUTE format('CREATE TABLE %s (customer_id %s PRIMARY KEY, state %I.rfm_state NOT NULL)',
-                   target || '_state', ctype, ext);
-    EXECUTE format('COMMENT ON TABLE %s IS %L', target || '_state',
-                   format('Per-customer RFM states of %s, merged with new transactions by crm_refresh_scores', source));
-    EXECUTE format($$CREATE TABLE %s (customer_id %s PRIMARY KEY, segment text NOT NULL CHECK (segment <> ''),
-                      reason text, set_by name NOT NULL DEFAULT current_user,
-                      set_at timestamptz NOT NULL DEFAULT now())$$, target || '_overrides', ctype);
-    EXECUTE format('COMMENT ON TABLE %s IS %L', target || '_overrides',
-                   format('Segments pinned by hand; they win over the computed segment in %s at every refresh', t));
-
-    EXECUTE format('INSERT INTO %I.crm_score_jobs (target, source, customer_col, time_col, amount_col, segment_map, state_table, override_table)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', ext)
-      USING t, source, customer_col, time_col, amount_col, segment_map,
-            (target || '_state')::regclass, (target || '_overrides')::regclass;
+    EXECUTE format('COMMENT ON COLUMN %s.refreshed_at IS %L', t, 'When the last refresh ran');
     RETURN t;
 END
 $fn$;
@@ -143,7 +140,11 @@ DECLARE
     lower_t  timestamptz;
     amount   text;
     changed  bigint;
+    rescored bigint;
     n        bigint;
+    br       float8[];
+    bf       float8[];
+    bm       float8[];
 BEGIN
     -- one refresh of a table at a time; a failure anywhere rolls all of it back
     EXECUTE format('SELECT * FROM %I.crm_score_jobs WHERE target = $1 FOR UPDATE', ext) INTO job USING target;
@@ -152,7 +153,7 @@ BEGIN
             HINT = 'Create it with crm_score_setup().';
     END IF;
     IF full_rebuild OR job.loaded_through IS NULL THEN
-        EXECUTE format('TRUNCATE %s', job.state_table);
+        EXECUTE format('DELETE FROM %s', job.data_table);
         lower_t := '-infinity';
     ELSIF d < job.loaded_through THEN
         RAISE EXCEPTION 'as_of % is before the transactions already loaded (up to %)', d, job.loaded_through
@@ -164,48 +165,47 @@ BEGIN
     amount := CASE WHEN (SELECT atttypid FROM pg_attribute WHERE attrelid = job.source AND attname = job.amount_col)
                         = 'numeric'::regtype
                    THEN format('%I', job.amount_col) ELSE format('%I::float8', job.amount_col) END;
-    -- only the new transactions are read: (loaded_through, as_of]
+    -- 1. only the new transactions are read, (loaded_through, as_of], and
+    --    merged into the stored states of the customers they belong to
     EXECUTE format($$INSERT INTO %1$s AS s (customer_id, state)
         SELECT %2$I, %3$I.rfm_state_agg(%4$I, %5$s) FROM %6$s
         WHERE %4$I > $1 AND %4$I <= $2 AND %2$I IS NOT NULL GROUP BY %2$I
         ON CONFLICT (customer_id) DO UPDATE SET state = %3$I.rfm_state_merge(s.state, EXCLUDED.state)$$,
-        job.state_table, job.customer_col, ext, job.time_col, amount, job.source)
+        job.data_table, job.customer_col, ext, job.time_col, amount, job.source)
       USING lower_t, d;
     GET DIAGNOSTICS changed = ROW_COUNT;
 
-    DROP TABLE IF EXISTS pg_temp.crm_refresh_rfm, pg_temp.crm_refresh_breaks;
-    EXECUTE format($$CREATE TEMP TABLE crm_refresh_rfm ON COMMIT DROP AS
-        SELECT customer_id, (%1$I.rfm_final(state, $1)).* FROM %2$s$$, ext, job.state_table) USING d;
-    DELETE FROM crm_refresh_rfm WHERE frequency IS NULL;
-    EXECUTE format($$CREATE TEMP TABLE crm_refresh_breaks ON COMMIT DROP AS
-        SELECT %1$I.rfm_breaks(5) WITHIN GROUP (ORDER BY recency_days) AS r,
-               %1$I.rfm_breaks(5) WITHIN GROUP (ORDER BY frequency) AS f,
-               %1$I.rfm_breaks(5) WITHIN GROUP (ORDER BY monetary) AS m FROM crm_refresh_rfm$$, ext);
+    -- 2. tie-aware quintile cut points over every customer as of the date
+    EXECUTE format($$SELECT %1$I.rfm_breaks(5) WITHIN GROUP (ORDER BY (r).recency_days),
+                            %1$I.rfm_breaks(5) WITHIN GROUP (ORDER BY (r).frequency),
+                            %1$I.rfm_breaks(5) WITHIN GROUP (ORDER BY (r).monetary), count(*)
+                     FROM (SELECT %1$I.rfm_final(state, $1) AS r FROM %2$s OFFSET 0) s
+                     WHERE (r).frequency IS NOT NULL$$, ext, job.data_table)
+      INTO br, bf, bm, n USING d;
 
-    -- replace the scores in this transaction: readers see the old ones until commit
-    EXECUTE format('DELETE FROM %s', target);
-    EXECUTE format($$INSERT INTO %1$s
-        SELECT s.customer_id, s.recency_days, s.frequency, s.monetary, s.first_txn, s.last_txn, s.tenure_days,
-               s.mean_gap_days, s.avg_amount, s.purchases_per_30d, s.overdue_ratio,
-               sc.r, sc.f, sc.m, concat(sc.r, sc.f, sc.m),
-               coalesce(o.segment, sc.seg), sc.seg, o.segment IS NOT NULL, $1, now()
-        FROM crm_refresh_rfm s CROSS JOIN crm_refresh_breaks b
-        CROSS JOIN LATERAL (SELECT %2$I.rfm_score(s.recency_days, b.r, false) AS r,
-                                   %2$I.rfm_score(s.frequency, b.f) AS f,
-                                   %2$I.rfm_score(s.monetary, b.m) AS m) sc0
-        CROSS JOIN LATERAL (SELECT sc0.r, sc0.f, sc0.m,
-                                   CASE WHEN $2 IS NULL THEN %2$I.rfm_segment(sc0.r, sc0.f, sc0.m)
-                                        ELSE %2$I.rfm_segment(sc0.r, sc0.f, sc0.m, $2) END AS seg) sc
-        LEFT JOIN %3$s o ON o.customer_id = s.customer_id$$, target, ext, job.override_table)
-      USING d, job.segment_map;
-    GET DIAGNOSTICS n = ROW_COUNT;
+    -- 3. rewrite only the customers whose scores or segment changed; the
+    --    view computes the date-dependent indicators on read
+    EXECUTE format($$UPDATE %1$s t SET r_score = c.r, f_score = c.f, m_score = c.m, computed_segment = c.seg
+        FROM (SELECT customer_id, r, f, m,
+                     CASE WHEN $5 IS NULL THEN %2$I.rfm_segment(r, f, m) ELSE %2$I.rfm_segment(r, f, m, $5) END AS seg
+              FROM (SELECT customer_id,
+                           %2$I.rfm_score((x).recency_days, $2, false) AS r,
+                           %2$I.rfm_score((x).frequency, $3) AS f,
+                           %2$I.rfm_score((x).monetary, $4) AS m
+                    FROM (SELECT customer_id, %2$I.rfm_final(state, $1) AS x FROM %1$s OFFSET 0) y
+                    WHERE (x).frequency IS NOT NULL) z) c
+        WHERE t.customer_id = c.customer_id
+          AND (t.r_score, t.f_score, t.m_score, t.computed_segment) IS DISTINCT FROM (c.r, c.f, c.m, c.seg)$$,
+        job.data_table, ext)
+      USING d, br, bf, bm, job.segment_map;
+    GET DIAGNOSTICS rescored = ROW_COUNT;
 
     EXECUTE format($$UPDATE %I.crm_score_jobs SET loaded_through = $2, last_as_of = $2, last_refresh = now(),
-                     last_changed_customers = $3, last_customers = $4, last_duration = clock_timestamp() - $5
+                     last_changed_customers = $3, last_rescored = $4, last_customers = $5,
+                     last_duration = clock_timestamp() - $6
                      WHERE target = $1$$, ext)
-      USING target, d, changed, n, started;
-    DROP TABLE pg_temp.crm_refresh_rfm, pg_temp.crm_refresh_breaks;
+      USING target, d, changed, rescored, n, started;
 END
 $fn$;
 COMMENT ON PROCEDURE crm_refresh_scores(regclass, timestamptz, boolean) IS
-    'Refreshes a scored table as of a date (default now()): merges only the transactions after the last refresh into the stored states, rescores every customer (tie-aware quintiles, segment map, manual overrides win) and replaces the scores, all in one transaction';
+    'Refreshes a scored view as of a date (default now()): merges only the transactions after the last refresh into the stored states, recomputes the tie-aware quintiles and segments and rewrites only the customers whose scores changed, all in one transaction';
