@@ -102,7 +102,7 @@ grey_grades(const double *ref, const double *cases, int t, int n,
 }
 
 void
-grey_multilayer_grades(const double *ref, const double *cases, int t, int n,
+grey_multilayer(const double *ref, const double *cases, int t, int n,
 					   int g, const int *group_sizes,
 					   const double *inner_weights,
 					   const double *group_weights, double rho, bool per_group,

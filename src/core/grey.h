@@ -40,7 +40,7 @@ void		grey_grades(const double *ref, const double *cases, int t, int n,
  * per_group = true: dmin/dmax over all cases within each group.
  * work: t*n doubles.
  */
-void		grey_multilayer_grades(const double *ref, const double *cases,
+void		grey_multilayer(const double *ref, const double *cases,
 								   int t, int n, int g, const int *group_sizes,
 								   const double *inner_weights,
 								   const double *group_weights,

@@ -94,7 +94,7 @@ sort_rows(const double *x, int64_t n, int d, int64_t *perm, int64_t *tmp)
 int64_t
 kmeans_canonicalize(double *x, int64_t n, int d, int64_t *work)
 {
-	double		tmp[d > 0 ? d : 1];
+	double	   *tmp = (double *) (work + 2 * n);	/* one row */
 	int64_t		distinct;
 	int64_t    *perm;
 
@@ -212,6 +212,7 @@ typedef struct
 	double	   *moved;			/* k */
 	double	   *half;			/* k: half distance to nearest other centroid */
 	int64_t    *counts;			/* k */
+	double	   *scratch;		/* 3 * d */
 } KWork;
 
 #define ALIGN8(x) (((x) + 7) & ~(size_t) 7)
@@ -222,7 +223,7 @@ kmeans_work_bytes(int64_t n, int d, int k)
 	size_t		per_point = ALIGN8(sizeof(int32_t) * (size_t) n) +
 		2 * sizeof(double) * (size_t) n;
 	size_t		perm = 2 * sizeof(int64_t) * (size_t) n;
-	size_t		small = sizeof(double) * ((size_t) 2 * k * d + 2 * k) +
+	size_t		small = sizeof(double) * ((size_t) 2 * k * d + 2 * k + 3 * d) +
 		sizeof(int64_t) * k;
 
 	return (per_point > perm ? per_point : perm) + small + 64;
@@ -248,6 +249,8 @@ layout(void *work, int64_t n, int d, int k)
 	p += sizeof(double) * k;
 	w.counts = (int64_t *) p;
 	p += sizeof(int64_t) * k;
+	w.scratch = (double *) p;
+	p += sizeof(double) * 3 * d;
 	w.assign = (int32_t *) p;
 	return w;
 }
@@ -419,7 +422,7 @@ lloyd(const double *x, int64_t n, int d, int k, int max_iter, double tol,
 			}
 			else
 			{
-				double		newc[d];
+				double	   *newc = w->scratch;
 				double		inv = 1.0 / (double) w->counts[c];
 
 				for (int j = 0; j < d; j++)
@@ -502,8 +505,8 @@ kmeans_fit(const double *x, int64_t n, int d, int k, uint64_t seed,
 
 	/* scikit-learn's stopping rule: total squared centroid shift <= 1e-4 * mean variance */
 	{
-		double		mean[d],
-					m2[d];
+		double	   *mean = w.scratch,
+				   *m2 = w.scratch + d;
 
 		for (int j = 0; j < d; j++)
 			mean[j] = m2[j] = 0.0;
