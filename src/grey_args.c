@@ -182,16 +182,27 @@ crm_parse_case_base(FunctionCallInfo fcinfo, int cases_arg, int gsizes_arg,
 	}
 	else
 	{
-		int			p = 0;
+		int			p = 0,
+					len;
+		double	   *w = crm_vector_arg(PG_GETARG_ARRAYTYPE_P(gsizes_arg + 1),
+									   "inner_weights", &len);
 
-		crm_weights_arg(PG_GETARG_ARRAYTYPE_P(gsizes_arg + 1), false,
-						"inner_weights", cb->n, cb->inner_weights);
+		if (len != cb->n)
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("inner_weights must have %d elements", cb->n),
+					 errdetail("It has %d.", len)));
+		memcpy(cb->inner_weights, w, sizeof(double) * cb->n);
 		for (int i = 0; i < cb->g; i++)
 		{
 			int			rc = grey_normalize_weights(cb->inner_weights + p,
 													cb->group_sizes[i]);
 
-			if (rc != 0)
+			if (rc == -1)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("inner_weights must not be negative")));
+			if (rc == -2)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("inner_weights must not all be zero within a group"),

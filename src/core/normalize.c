@@ -111,6 +111,6 @@ normalize_zscore(const double *x, int d, const double *mean,
 			z = 0.0;
 		else
 			z = (x[j] - mean[j]) / stddev[j];
-		out[j] = (cost && cost[j]) ? -z : z;
+		out[j] = (cost && cost[j]) ? 0.0 - z : z;	/* no -0 */
 	}
 }
