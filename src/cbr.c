@@ -179,9 +179,13 @@ cbr_classify(PG_FUNCTION_ARGS)
 				 errmsg("features and cases have different lengths"),
 				 errdetail("The features have %d elements, the cases %d.", n, cb->n)));
 
-	grey_multilayer(x, cb->cases, cb->t, cb->n, cb->g, cb->group_sizes,
-						   cb->inner_weights, cb->group_weights, cb->rho,
-						   cb->per_group, cb->grades, cb->work);
+	if (!cb->per_group)
+		grey_grades_t(x, cb->cases_t, cb->t, cb->n, cb->weights, cb->rho,
+					  cb->grades, cb->work);
+	else
+		grey_multilayer(x, cb->cases, cb->t, cb->n, cb->g, cb->group_sizes,
+						cb->inner_weights, cb->group_weights, cb->rho, true,
+						cb->grades, cb->work);
 	best = grey_argmax(cb->grades, cb->t);
 
 	values[0] = c->labels[best];

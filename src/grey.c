@@ -114,7 +114,7 @@ grey_relational_grades(PG_FUNCTION_ARGS)
 					PG_ARGISNULL(2), "weights", n, w);
 	grades = palloc(sizeof(double) * t);
 	grey_grades(ref, cases, t, n, w, rho, grades,
-				palloc(sizeof(double) * (Size) t * n));
+				palloc(sizeof(double) * GREY_WORK(t, n)));
 	PG_RETURN_ARRAYTYPE_P(float8_vector(grades, t));
 }
 

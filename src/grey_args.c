@@ -126,7 +126,7 @@ crm_parse_case_base(FunctionCallInfo fcinfo, int cases_arg, int gsizes_arg,
 
 	cb->cases = palloc(sizeof(double) * cb->t * cb->n);
 	memcpy(cb->cases, data, sizeof(double) * cb->t * cb->n);
-	cb->work = palloc(sizeof(double) * cb->t * cb->n);
+	cb->work = palloc(sizeof(double) * GREY_WORK(cb->t, cb->n));
 	cb->grades = palloc(sizeof(double) * cb->t);
 
 	/* group structure */
@@ -215,6 +215,12 @@ crm_parse_case_base(FunctionCallInfo fcinfo, int cases_arg, int gsizes_arg,
 	crm_weights_arg(PG_ARGISNULL(gsizes_arg + 2) ? NULL : PG_GETARG_ARRAYTYPE_P(gsizes_arg + 2),
 					PG_ARGISNULL(gsizes_arg + 2), "group_weights", cb->g,
 					cb->group_weights);
+
+	cb->weights = palloc(sizeof(double) * cb->n);
+	grey_multilayer_weights(cb->g, cb->group_sizes, cb->inner_weights,
+							cb->group_weights, cb->weights);
+	cb->cases_t = palloc(sizeof(double) * cb->t * cb->n);
+	grey_transpose(cb->cases, cb->t, cb->n, cb->cases_t);
 
 	cb->rho = PG_GETARG_FLOAT8(rho_arg);
 	crm_check_rho(cb->rho);

@@ -46,9 +46,11 @@ typedef struct CrmCaseBase
 	int		   *group_sizes;	/* g */
 	double	   *inner_weights;	/* n, sum to 1 within each group */
 	double	   *group_weights;	/* g, sum to 1 */
+	double	   *weights;		/* n: group weight * inner weight */
+	double	   *cases_t;		/* n * t: the cases transposed */
 	double		rho;
 	bool		per_group;
-	double	   *work;			/* t * n scratch */
+	double	   *work;			/* GREY_WORK(t, n) scratch */
 	double	   *grades;			/* t */
 } CrmCaseBase;
 

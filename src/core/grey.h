@@ -23,10 +23,13 @@
 void		grey_coefficients(const double *ref, const double *cmp, int n,
 							  double rho, double *out);
 
+/* Scratch doubles the case-base functions need for t cases of n values. */
+#define GREY_WORK(t, n) (3 * (size_t) (t) * (n) + (n))
+
 /*
  * One grade per case; cases is t rows of n values, row-major.  dmin and
  * dmax are global over all t*n deltas (Deng's two-level min/max).
- * weights: n values summing to 1.  work: t*n doubles.
+ * weights: n values summing to 1.  work: GREY_WORK(t, n) doubles.
  */
 void		grey_grades(const double *ref, const double *cases, int t, int n,
 						const double *weights, double rho,
@@ -38,7 +41,9 @@ void		grey_grades(const double *ref, const double *cases, int t, int n,
  * sum to 1 within each group, group_weights (g values) sum to 1.
  * per_group = false: dmin/dmax global over all cases and positions;
  * per_group = true: dmin/dmax over all cases within each group.
- * work: t*n doubles.
+ * With global extremes the two-level grade equals the one-level grade with
+ * position weights group_weight * inner_weight (computed that way).
+ * work: GREY_WORK(t, n) doubles.
  */
 void		grey_multilayer(const double *ref, const double *cases,
 								   int t, int n, int g, const int *group_sizes,
@@ -46,6 +51,23 @@ void		grey_multilayer(const double *ref, const double *cases,
 								   const double *group_weights,
 								   double rho, bool per_group,
 								   double *grades, double *work);
+
+/*
+ * The global-extremes kernel on transposed cases (cases_t: n rows of t
+ * values, see grey_transpose); weights: n values.  work: t*n doubles.
+ * grey_grades() is this after a transpose; cbr_classify keeps the
+ * transposed case base in its cache.
+ */
+void		grey_grades_t(const double *ref, const double *cases_t, int t,
+						  int n, const double *weights, double rho,
+						  double *grades, double *work);
+
+void		grey_transpose(const double *cases, int t, int n, double *cases_t);
+
+/* w[p] = group_weights[group of p] * inner_weights[p] */
+void		grey_multilayer_weights(int g, const int *group_sizes,
+									const double *inner_weights,
+									const double *group_weights, double *w);
 
 /*
  * Scale w[0..n-1] in place to sum to 1.  Returns 0 on success, -1 if a
