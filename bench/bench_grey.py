@@ -107,7 +107,7 @@ END $$;
 
 def cbr_bench():
     psql(f"""
-DROP TABLE IF EXISTS bench_customers, bench_case_base;
+DROP TABLE IF EXISTS bench_customers, bench_case_base, bench_sample;
 CREATE TABLE bench_customers AS
     SELECT i AS customer_id,
            ARRAY[random(), random(), random(), random(), random(), random(), random(), random(), random()]::float8[] AS features
@@ -116,7 +116,9 @@ CREATE TABLE bench_case_base AS
     SELECT array_agg(features ORDER BY customer_id) AS cases,  -- 8 x 9 via the aggregate of arrays
            array_agg('class ' || customer_id ORDER BY customer_id) AS labels
     FROM bench_customers WHERE customer_id <= 8;
+CREATE TABLE bench_sample AS SELECT * FROM bench_customers WHERE customer_id <= {PLPGSQL_SAMPLE};
 VACUUM ANALYZE bench_customers;
+VACUUM ANALYZE bench_sample;
 """)
     # array_agg of arrays gives the 2-D case base
     size = psql("SELECT pg_size_pretty(pg_table_size('bench_customers'))")
@@ -124,14 +126,15 @@ VACUUM ANALYZE bench_customers;
             '{0.3281,0.1872,0.2244,0.2603,0.3414,0.4238,0.2347,0.5,0.5}', '{0.1312,0.7928,0.0760}'"""
     q_read = "SELECT sum(array_length(features, 1))::float8 FROM bench_customers"
     q_cbr = f"SELECT sum((c).similarity) FROM (SELECT cbr_classify(features, {cb}) AS c FROM bench_customers) s"
-    q_cbr_lab = f"SELECT count(DISTINCT (c).label)::float8 + sum((c).case_no) FROM (SELECT cbr_classify(features, {cb}) AS c FROM bench_customers OFFSET 0) s"
+    # all three fields; OFFSET 0 keeps the planner from calling the function once per field
+    q_cbr_lab = f"SELECT sum(length((c).label) + (c).case_no + (c).similarity) FROM (SELECT cbr_classify(features, {cb}) AS c FROM bench_customers OFFSET 0) s"
     q_plpgsql = f"""SELECT sum((c).similarity) FROM (SELECT cbr_classify_plpgsql(features, {cb}) AS c
-                    FROM bench_customers WHERE customer_id <= {PLPGSQL_SAMPLE}) s"""
+                    FROM bench_sample) s"""
     q_cbr_sample = f"""SELECT sum((c).similarity) FROM (SELECT cbr_classify(features, {cb}) AS c
-                    FROM bench_customers WHERE customer_id <= {PLPGSQL_SAMPLE}) s"""
+                    FROM bench_sample) s"""
     # same answers?
     same = psql(f"""SELECT count(*) FROM (SELECT cbr_classify(features, {cb}) a, cbr_classify_plpgsql(features, {cb}) b
-                    FROM bench_customers WHERE customer_id <= 20000) s
+                    FROM bench_sample) s
                     WHERE (a).case_no <> (b).case_no OR abs((a).similarity - (b).similarity) > 1e-12""")
     timed(q_read); timed(q_cbr)  # warm the cache
     t_read, t_cbr, t_lab, t_pl, t_cs = [], [], [], [], []
@@ -149,11 +152,11 @@ VACUUM ANALYZE bench_customers;
     print(f"  read arrays  sum(array_length)      {m(t_read):9.1f} ms")
     print(f"  cbr_classify sum(similarity)        {m(t_cbr):9.1f} ms  = {m(t_cbr) / m(t_read):.2f}x reading the arrays "
           f"({N / m(t_cbr) * 1000 / 1e6:.2f} M rows/s)")
-    print(f"  cbr_classify labels + case numbers  {m(t_lab):9.1f} ms  = {m(t_lab) / m(t_read):.2f}x reading the arrays")
-    print(f"  PL/pgSQL on a {PLPGSQL_SAMPLE}-row sample     {m(t_pl):9.1f} ms  (x{scale:g} = {m(t_pl) * scale:.0f} ms for {N}, scaled linearly)")
-    print(f"  cbr_classify on the same sample      {m(t_cs):9.1f} ms  -> {m(t_pl) / m(t_cs):.0f}x faster than PL/pgSQL "
-          f"(full-table estimate {m(t_pl) * scale / m(t_cbr):.0f}x)")
-    print(f"  rows where C and PL/pgSQL disagree (20000 checked): {same}")
+    print(f"  cbr_classify all fields, OFFSET 0   {m(t_lab):9.1f} ms  = {m(t_lab) / m(t_read):.2f}x reading the arrays")
+    print(f"  PL/pgSQL, {PLPGSQL_SAMPLE}-row sample table   {m(t_pl):9.1f} ms  (x{scale:g} = {m(t_pl) * scale:.0f} ms for {N}, scaled linearly)")
+    print(f"  cbr_classify, same sample table     {m(t_cs):9.1f} ms  -> {m(t_pl) / m(t_cs):.0f}x faster than PL/pgSQL "
+          f"(vs the scaled estimate for the full table: {m(t_pl) * scale / m(t_cbr):.0f}x)")
+    print(f"  rows where C and PL/pgSQL disagree ({PLPGSQL_SAMPLE} checked): {same}")
     print(f"  targets: <= 3x reading arrays: {'MET' if m(t_cbr) / m(t_read) <= 3 else 'MISSED'}; "
           f">= 30x PL/pgSQL: {'MET' if m(t_pl) / m(t_cs) >= 30 else 'MISSED'}")
 
