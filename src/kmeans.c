@@ -174,7 +174,11 @@ kmeans_accum_common(FunctionCallInfo fcinfo, int64 seed)
 			int64		cap = s.capacity * 2;
 			double		limit = (double) maintenance_work_mem * 1024.0;
 
-			/* do not reserve room that the memory limit would refuse anyway */
+			int64		maxcap = (int64) ((MaxAllocSize - 1024) / (sizeof(double) * s.d)) - 1;
+
+			/* do not reserve room that the memory or array limits would refuse anyway */
+			if (cap > maxcap)
+				cap = Max(maxcap, s.count + 1);
 			while (cap > s.count + 1 && km_needed(cap, s.d, s.k) > limit)
 				cap = s.count + (cap - s.count) / 2;
 			check_memory(cap, s.d, s.k);

@@ -40,9 +40,12 @@ new_state(int d)
 	return a;
 }
 
-/* Positions of a state, or 0 for the empty initial state; checks its shape. */
+/*
+ * Positions of a state, or 0 for the empty initial state; checks its shape
+ * (and, if full, its values: states can be handed in by users).
+ */
 static int
-state_dims(ArrayType *s)
+state_dims(ArrayType *s, bool full)
 {
 	int			len;
 	double	   *v;
@@ -55,8 +58,11 @@ state_dims(ArrayType *s)
 	if (len < FSTATS_LEN(1) || (len - 1) % 4 != 0)
 		goto bad;
 	v = (double *) ARR_DATA_PTR(s);
-	if (!(v[0] >= 1.0) || v[0] != floor(v[0]))
+	if (!(v[0] >= 1.0 && v[0] <= 9007199254740992.0) || v[0] != floor(v[0]))
 		goto bad;
+	for (int i = 1; full && i < len; i++)
+		if (isnan(v[i]) || (i > 3 * (len - 1) / 4 && v[i] < 0))	/* m2 >= 0 */
+			goto bad;
 	return (len - 1) / 4;
 bad:
 	ereport(ERROR,
@@ -73,7 +79,7 @@ feature_stats_accum(PG_FUNCTION_ARGS)
 	ArrayType  *state = PG_GETARG_ARRAYTYPE_P(0);
 	int			n;
 	double	   *x = crm_vector_arg(PG_GETARG_ARRAYTYPE_P(1), "features", &n);
-	int			d = state_dims(state);
+	int			d = state_dims(state, false);
 
 	if (d == 0)
 		state = new_state(n);
@@ -95,8 +101,8 @@ feature_stats_combine(PG_FUNCTION_ARGS)
 {
 	ArrayType  *a = PG_GETARG_ARRAYTYPE_P(0);
 	ArrayType  *b = PG_GETARG_ARRAYTYPE_P(1);
-	int			da = state_dims(a),
-				db = state_dims(b);
+	int			da = state_dims(a, true),
+				db = state_dims(b, true);
 
 	if (db == 0)
 		PG_RETURN_ARRAYTYPE_P(a);
@@ -128,7 +134,7 @@ Datum
 feature_stats_final(PG_FUNCTION_ARGS)
 {
 	ArrayType  *state = PG_GETARG_ARRAYTYPE_P(0);
-	int			d = state_dims(state);
+	int			d = state_dims(state, true);
 	double	   *s;
 	TupleDesc	td;
 	Datum		values[5];

@@ -3,7 +3,7 @@
 -- fn_extra cache, parallel plans and determinism.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS crm_ext;
-SELECT plan(86);
+SELECT plan(92);
 
 -- ---- definitions ---------------------------------------------------------
 -- dmax = 0: identical reference and cases give coefficient and grade 1
@@ -143,6 +143,29 @@ SELECT ok((SELECT bool_and(abs(a - b) <= 1e-9 * greatest(1, abs(b)))
                        (serial_res.fs).mean || (serial_res.fs).stddev || (serial_res.fs).min || (serial_res.fs).max) u(a, b)),
           'feature_stats: parallel (Chan merge) equals serial within 1e-9');
 RESET max_parallel_workers_per_gather;
+
+-- ---- partitionwise aggregation combines partial states of each partition ----------
+CREATE TABLE grey_part (id int, p float8[]) PARTITION BY RANGE (id);
+CREATE TABLE grey_part_1 PARTITION OF grey_part FOR VALUES FROM (1) TO (15001);
+CREATE TABLE grey_part_2 PARTITION OF grey_part FOR VALUES FROM (15001) TO (30001);
+CREATE TABLE grey_part_3 PARTITION OF grey_part FOR VALUES FROM (30001) TO (40001);
+INSERT INTO grey_part SELECT id, p FROM grey_pts;
+ANALYZE grey_part;
+SET LOCAL max_parallel_workers_per_gather = 0;
+SET LOCAL enable_partitionwise_aggregate = on;
+SELECT matches(pg_temp.plan_text('SELECT kmeans(p, 5, 7) FROM grey_part'), 'Partial Aggregate', 'kmeans: partitionwise partial aggregation');
+SELECT is((SELECT kmeans(p, 5, 7) FROM grey_part), (SELECT km FROM serial_res), 'kmeans: partitionwise result equals serial result');
+SELECT ok((SELECT bool_and(abs(a - b) <= 1e-9 * greatest(1, abs(b)))
+           FROM (SELECT feature_stats(p) AS s FROM grey_part) q, serial_res,
+                unnest((q.s).mean || (q.s).stddev, (serial_res.fs).mean || (serial_res.fs).stddev) u(a, b)),
+          'feature_stats: partitionwise equals serial within 1e-9');
+RESET enable_partitionwise_aggregate;
+RESET max_parallel_workers_per_gather;
+
+SELECT throws_ok($$SELECT feature_stats_final('{1,NaN,1,1,1}')$$, '22000', NULL, 'feature_stats: state with NaN refused');
+SELECT throws_ok($$SELECT kmeans(ARRAY[i]::float8[], 2) OVER () FROM generate_series(1, 3) i$$, '0A000', NULL, 'kmeans is not a window function (its final function sorts the state)');
+SELECT is((SELECT array_agg((s).n ORDER BY i) FROM (SELECT i, feature_stats(ARRAY[i]::float8[]) OVER (ORDER BY i) AS s FROM generate_series(1, 3) i) q),
+          '{1,2,3}'::bigint[], 'feature_stats works as a window aggregate');
 
 -- ---- k-means sanity ---------------------------------------------------------------
 SELECT is((SELECT array_dims(kmeans(p, 5)) FROM grey_pts), '[1:5][1:3]', 'kmeans returns k x d centroids');
