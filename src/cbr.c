@@ -106,11 +106,14 @@ cache_build(FunctionCallInfo fcinfo)
 								PG_NARGS() > A_EXTREMES ? A_EXTREMES : -1);
 
 	labels = PG_GETARG_ARRAYTYPE_P_COPY(A_LABELS);	/* labels point into it */
+	if (ARR_NDIM(labels) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("labels must not be empty")));
 	if (ARR_NDIM(labels) != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg(ARR_NDIM(labels) == 0 ? "labels must not be empty" :
-						"labels must be a one-dimensional array")));
+				 errmsg("labels must be a one-dimensional array")));
 	deconstruct_array(labels, TEXTOID, -1, false, TYPALIGN_INT,
 					  &ldat, &lnulls, &nl);
 	if (nl != c->cb->t)

@@ -142,11 +142,14 @@ crm_parse_case_base(FunctionCallInfo fcinfo, int cases_arg, int gsizes_arg,
 		int			nd = ARR_NDIM(gs);
 		int64		sum = 0;
 
+		if (nd == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("group_sizes must not be empty")));
 		if (nd != 1)
 			ereport(ERROR,
 					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-					 errmsg(nd == 0 ? "group_sizes must not be empty" :
-							"group_sizes must be a one-dimensional array")));
+					 errmsg("group_sizes must be a one-dimensional array")));
 		check_no_nulls(gs, "group_sizes");
 		cb->g = ARR_DIMS(gs)[0];
 		cb->group_sizes = palloc(sizeof(int) * cb->g);

@@ -237,8 +237,13 @@ kmeans_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_ARRAYTYPE_P(aa);
 	}
 	check_memory(total, a.d, a.k);
-	aa = state_alloc(a.d, a.k, a.seed, Max(total, Min(2 * a.capacity, total * 2)),
-					 a.v + KM_HDR, a.count);
+	{
+		/* room for more partial states, within the array size limit */
+		int64		maxcap = (int64) ((MaxAllocSize - 1024) / (sizeof(double) * a.d)) - 1;
+		int64		cap = Min(total + total / 2, maxcap);
+
+		aa = state_alloc(a.d, a.k, a.seed, Max(cap, total), a.v + KM_HDR, a.count);
+	}
 	a = state_read(aa);
 	memcpy(a.v + KM_HDR + a.count * a.d, b.v + KM_HDR, sizeof(double) * b.count * b.d);
 	a.v[2] = (double) total;
@@ -249,7 +254,13 @@ PG_FUNCTION_INFO_V1(kmeans_final);
 Datum
 kmeans_final(PG_FUNCTION_ARGS)
 {
-	KmState		s = state_read(PG_GETARG_ARRAYTYPE_P(0));
+	/*
+	 * The points are sorted in place: allowed on the aggregate's own state
+	 * (FINALFUNC_MODIFY = READ_WRITE), never on a value handed in directly.
+	 */
+	KmState		s = state_read(AggCheckCallContext(fcinfo, NULL) ?
+							   PG_GETARG_ARRAYTYPE_P(0) :
+							   PG_GETARG_ARRAYTYPE_P_COPY(0));
 	double	   *pts,
 			   *cent;
 	void	   *work;
@@ -262,7 +273,6 @@ kmeans_final(PG_FUNCTION_ARGS)
 	if (s.d == 0 || s.count == 0)
 		PG_RETURN_NULL();
 	check_memory(s.count, s.d, s.k);
-	/* FINALFUNC_MODIFY = READ_WRITE: sorting the state's points in place is allowed */
 	pts = s.v + KM_HDR;
 	work = MemoryContextAllocHuge(CurrentMemoryContext,
 								  kmeans_work_bytes(s.count, s.d, s.k));

@@ -3,7 +3,7 @@
 -- fn_extra cache, parallel plans and determinism.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS crm_ext;
-SELECT plan(92);
+SELECT plan(94);
 
 -- ---- definitions ---------------------------------------------------------
 -- dmax = 0: identical reference and cases give coefficient and grade 1
@@ -166,6 +166,11 @@ SELECT throws_ok($$SELECT feature_stats_final('{1,NaN,1,1,1}')$$, '22000', NULL,
 SELECT throws_ok($$SELECT kmeans(ARRAY[i]::float8[], 2) OVER () FROM generate_series(1, 3) i$$, '0A000', NULL, 'kmeans is not a window function (its final function sorts the state)');
 SELECT is((SELECT array_agg((s).n ORDER BY i) FROM (SELECT i, feature_stats(ARRAY[i]::float8[]) OVER (ORDER BY i) AS s FROM generate_series(1, 3) i) q),
           '{1,2,3}'::bigint[], 'feature_stats works as a window aggregate');
+
+-- a state handed in directly is not modified (the final function sorts a copy)
+CREATE TEMP TABLE km_state AS SELECT kmeans_accum(kmeans_accum(kmeans_accum('{}', '{3}', 1), '{1}', 1), '{2}', 1) AS st;
+SELECT is((SELECT kmeans_final(st) FROM km_state), '{{2}}'::float8[], 'kmeans_final called directly');
+SELECT is((SELECT (st)[6:8] FROM km_state), '{3,1,2}'::float8[], 'kmeans_final called directly leaves its argument (here a table row) unsorted');
 
 -- ---- k-means sanity ---------------------------------------------------------------
 SELECT is((SELECT array_dims(kmeans(p, 5)) FROM grey_pts), '[1:5][1:3]', 'kmeans returns k x d centroids');
