@@ -1,6 +1,7 @@
 /*
  * grey.c: Deng's grey relational analysis; see grey.h for the definitions.
  */
+#include <float.h>
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
@@ -18,58 +19,63 @@
 #define GREY_KERNEL
 #endif
 
-/* Coefficient with the dmax == 0 convention (all deltas in scope are 0). */
-static inline double
-coef(double delta, double dmin, double rdmax)
-{
-	/* rdmax = rho * dmax > 0 here */
-	return (dmin + rdmax) / (delta + rdmax);
-}
+/*
+ * Finite inputs can still give deltas near or beyond DBL_MAX (|1e308 - -1e308|),
+ * and delta + rho*dmax must not overflow either.  Coefficients depend only on
+ * ratios of deltas, so when the largest delta exceeds this limit the deltas
+ * are recomputed from inputs scaled by 1/4 (exact for normal numbers).
+ */
+#define GREY_DELTA_LIMIT (DBL_MAX / 4)
+#define GREY_DELTA_SCALE 0.25
 
 void
 grey_coefficients(const double *ref, const double *cmp, int n, double rho,
 				  double *out)
 {
-	double		dmin = INFINITY,
-				dmax = 0.0;
+	double		dmin,
+				dmax;
+	double		scale = 1.0;
 
-	for (int j = 0; j < n; j++)
+	for (;;)
 	{
-		double		d = fabs(ref[j] - cmp[j]);
+		dmin = INFINITY;
+		dmax = 0.0;
+		for (int j = 0; j < n; j++)
+		{
+			double		d = fabs(ref[j] * scale - cmp[j] * scale);
 
-		out[j] = d;
-		if (d < dmin)
-			dmin = d;
-		if (d > dmax)
-			dmax = d;
+			out[j] = d;
+			dmin = d < dmin ? d : dmin;
+			dmax = d > dmax ? d : dmax;
+		}
+		if (dmax <= GREY_DELTA_LIMIT || scale != 1.0)
+			break;
+		scale = GREY_DELTA_SCALE;
 	}
 	if (dmax == 0.0)
 	{
+		/* identical sequences: every coefficient is defined as 1 */
 		for (int j = 0; j < n; j++)
 			out[j] = 1.0;
 		return;
 	}
 	{
 		double		rdmax = rho * dmax;
+		double		num = dmin + rdmax;
 
 		for (int j = 0; j < n; j++)
-			out[j] = coef(out[j], dmin, rdmax);
+			out[j] = num / (out[j] + rdmax);
 	}
 }
 
-/*
- * Deltas of every case into d (t*n); global min and max.  Several
- * independent min/max accumulators keep the loop from being bound by the
- * latency of one long dependency chain.
- */
 /*
  * Deltas of every case, column-major (cases_t is n rows of t values: the
  * cases transposed, so the inner loops run over the cases and vectorize);
  * d gets n*t deltas; returns the global min and max.
  */
 GREY_KERNEL static void
-deltas_t(const double *ref, const double *cases_t, int t, int n, double *d,
-		 double *dmin_out, double *dmax_out)
+deltas_t(const double *ref, const double *cases_t, int t, int n, double scale,
+		 double *d, double *dmin_out, double *dmax_out)
 {
 	double		lo0 = INFINITY,
 				lo1 = INFINITY;
@@ -80,13 +86,13 @@ deltas_t(const double *ref, const double *cases_t, int t, int n, double *d,
 	{
 		const double *c = cases_t + (size_t) j * t;
 		double	   *dj = d + (size_t) j * t;
-		double		r = ref[j];
+		double		r = ref[j] * scale;
 		int			f = 0;
 
 		for (; f + 2 <= t; f += 2)
 		{
-			double		v0 = fabs(r - c[f]),
-						v1 = fabs(r - c[f + 1]);
+			double		v0 = fabs(r - c[f] * scale),
+						v1 = fabs(r - c[f + 1] * scale);
 
 			dj[f] = v0;
 			dj[f + 1] = v1;
@@ -97,7 +103,7 @@ deltas_t(const double *ref, const double *cases_t, int t, int n, double *d,
 		}
 		for (; f < t; f++)
 		{
-			double		v = fabs(r - c[f]);
+			double		v = fabs(r - c[f] * scale);
 
 			dj[f] = v;
 			lo0 = v < lo0 ? v : lo0;
@@ -109,48 +115,58 @@ deltas_t(const double *ref, const double *cases_t, int t, int n, double *d,
 }
 
 /*
- * sum_j w_j / (d_fj + rho*dmax) for every case f, as
- * (1/dmax) * sum_j w_j / x_fj with x = d/dmax + rho in [rho, 1 + rho].
- * Divisions are the cost of this kernel, so four terms share one:
+ * grade_f = sum_j w_j * (dmin + rho*dmax) / (d_fj + rho*dmax) for every case
+ * f, computed as (dmin/dmax + rho) * sum_j w_j / x_fj with the scaled
+ * x = d/dmax + rho in [rho, 1 + rho].  Divisions are the cost of this
+ * kernel, so four terms share one:
  *   a/x1 + b/x2 = (a x2 + b x1) / (x1 x2), twice, and again for the pairs;
- * the scaled x keeps the products of four far from overflow and underflow
- * (rho >= 1e-60 here; smaller rho takes one division per term).
+ * all terms are positive (no cancellation), and the scaled x keep the
+ * products of four far from overflow and underflow for rho >= 1e-60.  A
+ * smaller rho, or a subnormal dmax (1/dmax overflows), takes the direct
+ * quotient per term.
  */
 GREY_KERNEL static void
-weighted_reciprocal_sums(const double *d, int t, int n, const double *w,
-						 double rho, double dmax, double *acc)
+weighted_grades(const double *d, int t, int n, const double *w, double rho,
+				double dmin, double dmax, double *grades)
 {
 	double		inv = 1.0 / dmax;
 	int			j = 0;
 
 	for (int f = 0; f < t; f++)
-		acc[f] = 0.0;
-	if (rho >= 1e-60)
+		grades[f] = 0.0;
+	if (!isfinite(inv) || rho < 1e-60)
 	{
-		for (; j + 4 <= n; j += 4)
-		{
-			const double *d1 = d + (size_t) j * t,
-					   *d2 = d1 + t,
-					   *d3 = d2 + t,
-					   *d4 = d3 + t;
-			double		w1 = w[j],
-						w2 = w[j + 1],
-						w3 = w[j + 2],
-						w4 = w[j + 3];
+		double		rdmax = rho * dmax;
+		double		num = dmin + rdmax;
 
+		for (j = 0; j < n; j++)
 			for (int f = 0; f < t; f++)
-			{
-				double		x1 = d1[f] * inv + rho,
-							x2 = d2[f] * inv + rho,
-							x3 = d3[f] * inv + rho,
-							x4 = d4[f] * inv + rho;
-				double		p12 = x1 * x2,
-							p34 = x3 * x4;
-				double		n12 = w1 * x2 + w2 * x1,
-							n34 = w3 * x4 + w4 * x3;
+				grades[f] += w[j] * (num / (d[(size_t) j * t + f] + rdmax));
+		return;
+	}
+	for (; j + 4 <= n; j += 4)
+	{
+		const double *d1 = d + (size_t) j * t,
+				   *d2 = d1 + t,
+				   *d3 = d2 + t,
+				   *d4 = d3 + t;
+		double		w1 = w[j],
+					w2 = w[j + 1],
+					w3 = w[j + 2],
+					w4 = w[j + 3];
 
-				acc[f] += (n12 * p34 + n34 * p12) / (p12 * p34);
-			}
+		for (int f = 0; f < t; f++)
+		{
+			double		x1 = d1[f] * inv + rho,
+						x2 = d2[f] * inv + rho,
+						x3 = d3[f] * inv + rho,
+						x4 = d4[f] * inv + rho;
+			double		p12 = x1 * x2,
+						p34 = x3 * x4;
+			double		n12 = w1 * x2 + w2 * x1,
+						n34 = w3 * x4 + w4 * x3;
+
+			grades[f] += (n12 * p34 + n34 * p12) / (p12 * p34);
 		}
 	}
 	for (; j < n; j++)
@@ -159,10 +175,14 @@ weighted_reciprocal_sums(const double *d, int t, int n, const double *w,
 		double		wj = w[j];
 
 		for (int f = 0; f < t; f++)
-			acc[f] += wj / (dj[f] * inv + rho);
+			grades[f] += wj / (dj[f] * inv + rho);
 	}
-	for (int f = 0; f < t; f++)
-		acc[f] *= inv;
+	{
+		double		num = dmin * inv + rho;
+
+		for (int f = 0; f < t; f++)
+			grades[f] *= num;
+	}
 }
 
 void
@@ -180,7 +200,9 @@ grey_grades_t(const double *ref, const double *cases_t, int t, int n,
 	double		dmin,
 				dmax;
 
-	deltas_t(ref, cases_t, t, n, work, &dmin, &dmax);
+	deltas_t(ref, cases_t, t, n, 1.0, work, &dmin, &dmax);
+	if (!(dmax <= GREY_DELTA_LIMIT))
+		deltas_t(ref, cases_t, t, n, GREY_DELTA_SCALE, work, &dmin, &dmax);
 	if (dmax == 0.0)
 	{
 		/* every delta is 0: every coefficient is 1, the grade the weight sum */
@@ -192,13 +214,7 @@ grey_grades_t(const double *ref, const double *cases_t, int t, int n,
 			grades[f] = s;
 		return;
 	}
-	weighted_reciprocal_sums(work, t, n, weights, rho, dmax, grades);
-	{
-		double		num = dmin + rho * dmax;
-
-		for (int f = 0; f < t; f++)
-			grades[f] *= num;
-	}
+	weighted_grades(work, t, n, weights, rho, dmin, dmax, grades);
 }
 
 void
@@ -240,9 +256,26 @@ grey_multilayer(const double *ref, const double *cases, int t, int n,
 		return;
 	}
 
-	for (int f = 0; f < t; f++)
-		for (int j = 0; j < n; j++)
-			work[(size_t) f * n + j] = fabs(ref[j] - cases[(size_t) f * n + j]);
+	{
+		double		scale = 1.0,
+					dmax;
+
+		for (;;)
+		{
+			dmax = 0.0;
+			for (int f = 0; f < t; f++)
+				for (int j = 0; j < n; j++)
+				{
+					double		v = fabs(ref[j] * scale - cases[(size_t) f * n + j] * scale);
+
+					work[(size_t) f * n + j] = v;
+					dmax = v > dmax ? v : dmax;
+				}
+			if (dmax <= GREY_DELTA_LIMIT || scale != 1.0)
+				break;
+			scale = GREY_DELTA_SCALE;
+		}
+	}
 	/* per group: dmin/dmax over all cases within the group's positions */
 	for (int f = 0; f < t; f++)
 		grades[f] = 0.0;

@@ -3,7 +3,7 @@
 -- fn_extra cache, parallel plans and determinism.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS crm_ext;
-SELECT plan(94);
+SELECT plan(99);
 
 -- ---- definitions ---------------------------------------------------------
 -- dmax = 0: identical reference and cases give coefficient and grade 1
@@ -18,6 +18,15 @@ SELECT is((cbr_classify('{0,0}', '{{5,5},{1,1},{3,3}}', '{far,near,mid}', NULL, 
 -- ties go to the lowest case number
 SELECT is((cbr_classify('{0,0}', '{{1,1},{1,1}}', '{a,b}', NULL, NULL, NULL)).case_no, 1, 'ties go to the lowest case number');
 SELECT is((cbr_classify('{1,1}', '{{1,1},{1,1}}', '{a,b}', '{1,1}', NULL, NULL)).similarity, 1::float8, 'identical case base: similarity 1');
+
+-- extreme magnitudes: subnormal deltas, deltas beyond DBL_MAX (|1e308 - -1e308|), tiny rho
+SELECT ok((SELECT bool_and(abs(g - w) < 1e-9) FROM unnest(grey_relational_grades('{0,0}', '{{1e-310,0},{0,3e-310}}'), '{0.8,0.6666666666666666}'::float8[]) u(g, w)),
+          'subnormal deltas: (0.6 + 1)/2 and (1 + 1/3)/2');
+SELECT is(grey_relational_grades('{-1e308,1e308}', '{{1e308,-1e308},{0,0}}'), grey_relational_grades('{-1,1}', '{{1,-1},{0,0}}'), 'deltas that overflow float8 are rescaled (coefficients depend on ratios only)');
+SELECT is(grey_relational_coefficients('{-1e308,0}', '{1e308,0}'), grey_relational_coefficients('{-1,0}', '{1,0}'), 'one pair: overflowing delta rescaled');
+SELECT is(grey_multilayer_grades('{-1e308,1e308,0}', '{{1e308,-1e308,0},{0,0,1e308}}', '{2,1}', NULL, NULL, 0.5, 'group'),
+          grey_multilayer_grades('{-1,1,0}', '{{1,-1,0},{0,0,1}}', '{2,1}', NULL, NULL, 0.5, 'group'), 'per-group extremes: overflowing deltas rescaled');
+SELECT ok((SELECT bool_and(g > 0 AND g <= 1) FROM unnest(grey_relational_grades('{0,1}', '{{1,0},{0,0.5}}', rho => 1e-70)) g), 'tiny rho stays in (0, 1]');
 
 -- weights are normalized: scaling them changes nothing
 SELECT is(grey_relational_grade('{0,0,0}', '{1,2,3}', '{1,2,3}'), grey_relational_grade('{0,0,0}', '{1,2,3}', '{10,20,30}'), 'weights are normalized (scale invariant)');
