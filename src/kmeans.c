@@ -33,6 +33,20 @@
 #define KM_MAGIC	20261125.0
 #define KM_HDR		5
 #define KM_MAX_K	10000
+/* squared distances and centroid sums must stay finite */
+#define KM_MAX_ABS	1e150
+
+static void
+check_range(const double *x, int n, const char *what)
+{
+	for (int i = 0; i < n; i++)
+		if (unlikely(fabs(x[i]) > KM_MAX_ABS))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("%s must lie within -1e150 .. 1e150 for kmeans", what),
+					 errdetail("Element %d is %g.", i + 1, x[i]),
+					 errhint("Normalize the features first (normalize_features).")));
+}
 
 typedef struct
 {
@@ -147,6 +161,7 @@ kmeans_accum_common(FunctionCallInfo fcinfo, int64 seed)
 	int			k = PG_GETARG_INT32(2);
 	bool		inagg = AggCheckCallContext(fcinfo, NULL);
 
+	check_range(x, n, "features");
 	if (s.d == 0)
 	{
 		if (k < 1 || k > KM_MAX_K)
@@ -308,6 +323,8 @@ kmeans_assign(PG_FUNCTION_ARGS)
 	double	   *x = crm_vector_arg(PG_GETARG_ARRAYTYPE_P(0), "features", &n);
 	double	   *c = crm_matrix_arg(PG_GETARG_ARRAYTYPE_P(1), "centroids", &k, &d);
 
+	check_range(x, n, "features");
+	check_range(c, k * d, "centroids");
 	if (n != d)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),

@@ -3,7 +3,7 @@
 -- fn_extra cache, parallel plans and determinism.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS crm_ext;
-SELECT plan(99);
+SELECT plan(101);
 
 -- ---- definitions ---------------------------------------------------------
 -- dmax = 0: identical reference and cases give coefficient and grade 1
@@ -90,6 +90,8 @@ SELECT throws_ok($$SELECT kmeans(x, 3) FROM (VALUES ('{1}'::float8[]), ('{2}'), 
                  'k is larger than the number of distinct points', 'k larger than the distinct points');
 SELECT throws_ok($$SELECT kmeans(x, 1) FROM (VALUES ('{1}'::float8[]), ('{2,3}')) v(x)$$, '2202E', NULL, 'kmeans: lengths differ');
 SELECT throws_ok($$SELECT kmeans(x, 1) FROM (VALUES ('{1,NaN}'::float8[])) v(x)$$, '22000', NULL, 'kmeans: NaN');
+SELECT throws_ok($$SELECT kmeans(x, 1) FROM (VALUES ('{1e200}'::float8[])) v(x)$$, '22003', NULL, 'kmeans: values whose squares overflow');
+SELECT throws_ok($$SELECT kmeans_assign('{1}', '{{-1e200}}')$$, '22003', NULL, 'kmeans_assign: values whose squares overflow');
 SELECT throws_ok($$SELECT kmeans(x, k) FROM (VALUES ('{1}'::float8[], 1), ('{2}', 2)) v(x, k)$$, '22023', NULL, 'kmeans: k changes between rows');
 SELECT throws_ok($$SELECT feature_stats(x) FROM (VALUES ('{1}'::float8[]), ('{2,3}')) v(x)$$, '2202E', NULL, 'feature_stats: lengths differ');
 SELECT throws_ok($$SELECT feature_stats_final('{1,2,3}')$$, '22000', NULL, 'feature_stats: malformed state');
