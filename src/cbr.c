@@ -45,7 +45,7 @@ typedef struct CbrCache
 	float8		rho;
 
 	MemoryContext mcxt;			/* holds this cache */
-	CrmCaseBase *cb;
+	GreyCaseBase *cb;
 	Datum	   *labels;			/* t text datums */
 	TupleDesc	tupdesc;
 } CbrCache;
@@ -102,7 +102,7 @@ cache_build(FunctionCallInfo fcinfo)
 	old = MemoryContextSwitchTo(mcxt);
 	c = palloc0(sizeof(CbrCache));
 	c->mcxt = mcxt;
-	c->cb = crm_parse_case_base(fcinfo, A_CASES, A_GSIZES, A_RHO,
+	c->cb = grey_parse_case_base(fcinfo, A_CASES, A_GSIZES, A_RHO,
 								PG_NARGS() > A_EXTREMES ? A_EXTREMES : -1);
 
 	labels = PG_GETARG_ARRAYTYPE_P_COPY(A_LABELS);	/* labels point into it */
@@ -158,7 +158,7 @@ Datum
 cbr_classify(PG_FUNCTION_ARGS)
 {
 	CbrCache   *c = (CbrCache *) fcinfo->flinfo->fn_extra;
-	CrmCaseBase *cb;
+	GreyCaseBase *cb;
 	double	   *x;
 	int			n,
 				best;
@@ -175,7 +175,7 @@ cbr_classify(PG_FUNCTION_ARGS)
 		c = cache_build(fcinfo);
 	cb = c->cb;
 
-	x = crm_vector_arg(PG_GETARG_ARRAYTYPE_P(A_FEATURES), "features", &n);
+	x = grey_arg_vector(PG_GETARG_ARRAYTYPE_P(A_FEATURES), "features", &n);
 	if (unlikely(n != cb->n))
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),

@@ -46,13 +46,13 @@ grey_relational_coefficients(PG_FUNCTION_ARGS)
 {
 	int			n,
 				m;
-	double	   *ref = crm_vector_arg(PG_GETARG_ARRAYTYPE_P(0), "reference", &n);
-	double	   *cmp = crm_vector_arg(PG_GETARG_ARRAYTYPE_P(1), "compared", &m);
+	double	   *ref = grey_arg_vector(PG_GETARG_ARRAYTYPE_P(0), "reference", &n);
+	double	   *cmp = grey_arg_vector(PG_GETARG_ARRAYTYPE_P(1), "compared", &m);
 	double		rho = PG_GETARG_FLOAT8(2);
 	double	   *out;
 
 	check_same_length(n, m, "compared");
-	crm_check_rho(rho);
+	grey_arg_rho(rho);
 	out = palloc(sizeof(double) * n);
 	grey_coefficients(ref, cmp, n, rho, out);
 	PG_RETURN_ARRAYTYPE_P(float8_vector(out, n));
@@ -74,13 +74,13 @@ grey_relational_grade(PG_FUNCTION_ARGS)
 	/* NULL weights mean equal weights; any other NULL gives NULL */
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(3))
 		PG_RETURN_NULL();
-	ref = crm_vector_arg(PG_GETARG_ARRAYTYPE_P(0), "reference", &n);
-	cmp = crm_vector_arg(PG_GETARG_ARRAYTYPE_P(1), "compared", &m);
+	ref = grey_arg_vector(PG_GETARG_ARRAYTYPE_P(0), "reference", &n);
+	cmp = grey_arg_vector(PG_GETARG_ARRAYTYPE_P(1), "compared", &m);
 	check_same_length(n, m, "compared");
 	rho = PG_GETARG_FLOAT8(3);
-	crm_check_rho(rho);
+	grey_arg_rho(rho);
 	w = palloc(sizeof(double) * n);
-	crm_weights_arg(PG_ARGISNULL(2) ? NULL : PG_GETARG_ARRAYTYPE_P(2),
+	grey_arg_weights(PG_ARGISNULL(2) ? NULL : PG_GETARG_ARRAYTYPE_P(2),
 					PG_ARGISNULL(2), "weights", n, w);
 	xi = palloc(sizeof(double) * n);
 	grey_coefficients(ref, cmp, n, rho, xi);
@@ -104,13 +104,13 @@ grey_relational_grades(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(3))
 		PG_RETURN_NULL();
-	ref = crm_vector_arg(PG_GETARG_ARRAYTYPE_P(0), "reference", &n);
-	cases = crm_matrix_arg(PG_GETARG_ARRAYTYPE_P(1), "cases", &t, &m);
+	ref = grey_arg_vector(PG_GETARG_ARRAYTYPE_P(0), "reference", &n);
+	cases = grey_arg_matrix(PG_GETARG_ARRAYTYPE_P(1), "cases", &t, &m);
 	check_same_length(n, m, "cases");
 	rho = PG_GETARG_FLOAT8(3);
-	crm_check_rho(rho);
+	grey_arg_rho(rho);
 	w = palloc(sizeof(double) * n);
-	crm_weights_arg(PG_ARGISNULL(2) ? NULL : PG_GETARG_ARRAYTYPE_P(2),
+	grey_arg_weights(PG_ARGISNULL(2) ? NULL : PG_GETARG_ARRAYTYPE_P(2),
 					PG_ARGISNULL(2), "weights", n, w);
 	grades = palloc(sizeof(double) * t);
 	grey_grades(ref, cases, t, n, w, rho, grades,
@@ -124,13 +124,13 @@ grey_multilayer_grades(PG_FUNCTION_ARGS)
 {
 	int			n;
 	double	   *ref;
-	CrmCaseBase *cb;
+	GreyCaseBase *cb;
 
 	/* NULL group_sizes / weights have meanings; the rest gives NULL */
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(5) || PG_ARGISNULL(6))
 		PG_RETURN_NULL();
-	ref = crm_vector_arg(PG_GETARG_ARRAYTYPE_P(0), "reference", &n);
-	cb = crm_parse_case_base(fcinfo, 1, 2, 5, 6);
+	ref = grey_arg_vector(PG_GETARG_ARRAYTYPE_P(0), "reference", &n);
+	cb = grey_parse_case_base(fcinfo, 1, 2, 5, 6);
 	check_same_length(n, cb->n, "cases");
 	grey_multilayer(ref, cb->cases, cb->t, cb->n, cb->g,
 						   cb->group_sizes, cb->inner_weights,

@@ -33,7 +33,7 @@ check_no_nulls(ArrayType *a, const char *what)
 }
 
 double *
-crm_vector_arg(ArrayType *a, const char *what, int *n)
+grey_arg_vector(ArrayType *a, const char *what, int *n)
 {
 	int			nd = ARR_NDIM(a);
 
@@ -53,7 +53,7 @@ crm_vector_arg(ArrayType *a, const char *what, int *n)
 }
 
 double *
-crm_matrix_arg(ArrayType *a, const char *what, int *rows, int *cols)
+grey_arg_matrix(ArrayType *a, const char *what, int *rows, int *cols)
 {
 	int			nd = ARR_NDIM(a);
 
@@ -75,7 +75,7 @@ crm_matrix_arg(ArrayType *a, const char *what, int *rows, int *cols)
 }
 
 void
-crm_check_rho(double rho)
+grey_arg_rho(double rho)
 {
 	if (!(rho > 0.0 && rho <= 1.0))
 		ereport(ERROR,
@@ -86,7 +86,7 @@ crm_check_rho(double rho)
 }
 
 void
-crm_weights_arg(ArrayType *a, bool isnull, const char *what, int n, double *out)
+grey_arg_weights(ArrayType *a, bool isnull, const char *what, int n, double *out)
 {
 	int			len;
 	double	   *w;
@@ -98,7 +98,7 @@ crm_weights_arg(ArrayType *a, bool isnull, const char *what, int n, double *out)
 			out[j] = 1.0 / n;
 		return;
 	}
-	w = crm_vector_arg(a, what, &len);
+	w = grey_arg_vector(a, what, &len);
 	if (len != n)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
@@ -116,13 +116,13 @@ crm_weights_arg(ArrayType *a, bool isnull, const char *what, int n, double *out)
 				 errmsg("%s must not all be zero", what)));
 }
 
-CrmCaseBase *
-crm_parse_case_base(FunctionCallInfo fcinfo, int cases_arg, int gsizes_arg,
+GreyCaseBase *
+grey_parse_case_base(FunctionCallInfo fcinfo, int cases_arg, int gsizes_arg,
 					int rho_arg, int extremes_arg)
 {
-	CrmCaseBase *cb = palloc0(sizeof(CrmCaseBase));
+	GreyCaseBase *cb = palloc0(sizeof(GreyCaseBase));
 	ArrayType  *cases = PG_GETARG_ARRAYTYPE_P(cases_arg);
-	double	   *data = crm_matrix_arg(cases, "cases", &cb->t, &cb->n);
+	double	   *data = grey_arg_matrix(cases, "cases", &cb->t, &cb->n);
 
 	cb->cases = palloc(sizeof(double) * cb->t * cb->n);
 	memcpy(cb->cases, data, sizeof(double) * cb->t * cb->n);
@@ -187,7 +187,7 @@ crm_parse_case_base(FunctionCallInfo fcinfo, int cases_arg, int gsizes_arg,
 	{
 		int			p = 0,
 					len;
-		double	   *w = crm_vector_arg(PG_GETARG_ARRAYTYPE_P(gsizes_arg + 1),
+		double	   *w = grey_arg_vector(PG_GETARG_ARRAYTYPE_P(gsizes_arg + 1),
 									   "inner_weights", &len);
 
 		if (len != cb->n)
@@ -215,7 +215,7 @@ crm_parse_case_base(FunctionCallInfo fcinfo, int cases_arg, int gsizes_arg,
 	}
 
 	cb->group_weights = palloc(sizeof(double) * cb->g);
-	crm_weights_arg(PG_ARGISNULL(gsizes_arg + 2) ? NULL : PG_GETARG_ARRAYTYPE_P(gsizes_arg + 2),
+	grey_arg_weights(PG_ARGISNULL(gsizes_arg + 2) ? NULL : PG_GETARG_ARRAYTYPE_P(gsizes_arg + 2),
 					PG_ARGISNULL(gsizes_arg + 2), "group_weights", cb->g,
 					cb->group_weights);
 
@@ -226,7 +226,7 @@ crm_parse_case_base(FunctionCallInfo fcinfo, int cases_arg, int gsizes_arg,
 	grey_transpose(cb->cases, cb->t, cb->n, cb->cases_t);
 
 	cb->rho = PG_GETARG_FLOAT8(rho_arg);
-	crm_check_rho(cb->rho);
+	grey_arg_rho(cb->rho);
 
 	cb->per_group = false;
 	if (extremes_arg >= 0 && !PG_ARGISNULL(extremes_arg))

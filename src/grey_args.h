@@ -17,27 +17,27 @@
 #include "utils/array.h"
 
 /* 1-D float8 array, non-empty, no NULLs, finite; returns its data. */
-double	   *crm_vector_arg(ArrayType *a, const char *what, int *n);
+double	   *grey_arg_vector(ArrayType *a, const char *what, int *n);
 
 /* 2-D float8 array, non-empty, no NULLs, finite; row-major data. */
-double	   *crm_matrix_arg(ArrayType *a, const char *what, int *rows, int *cols);
+double	   *grey_arg_matrix(ArrayType *a, const char *what, int *rows, int *cols);
 
 /* rho in (0, 1] */
-void		crm_check_rho(double rho);
+void		grey_arg_rho(double rho);
 
 /*
  * Weights: NULL (isnull) means equal weights.  Otherwise 1-D, length n, no
  * NULLs, finite, >= 0, not all zero; the copy written to out is scaled to
  * sum to 1 (weights are normalized, never refused for their sum).
  */
-void		crm_weights_arg(ArrayType *a, bool isnull, const char *what, int n,
+void		grey_arg_weights(ArrayType *a, bool isnull, const char *what, int n,
 							double *out);
 
 /*
  * A parsed case base (the multi-layer GRA structure), palloc'd in the
  * current memory context.
  */
-typedef struct CrmCaseBase
+typedef struct GreyCaseBase
 {
 	int			t;				/* cases */
 	int			n;				/* positions */
@@ -52,7 +52,7 @@ typedef struct CrmCaseBase
 	bool		per_group;
 	double	   *work;			/* GREY_WORK(t, n) scratch */
 	double	   *grades;			/* t */
-} CrmCaseBase;
+} GreyCaseBase;
 
 /*
  * Parse cases (arg cases_arg), group_sizes, inner_weights and group_weights
@@ -61,7 +61,7 @@ typedef struct CrmCaseBase
  * group_sizes means one group; NULL weights mean equal weights.  The cases
  * and rho arguments must not be NULL (the caller returns NULL first).
  */
-CrmCaseBase *crm_parse_case_base(FunctionCallInfo fcinfo, int cases_arg,
+GreyCaseBase *grey_parse_case_base(FunctionCallInfo fcinfo, int cases_arg,
 								 int gsizes_arg, int rho_arg, int extremes_arg);
 
 #endif

@@ -157,7 +157,7 @@ kmeans_accum_common(FunctionCallInfo fcinfo, int64 seed)
 	ArrayType  *sa = PG_GETARG_ARRAYTYPE_P(0);
 	KmState		s = state_read(sa);
 	int			n;
-	double	   *x = crm_vector_arg(PG_GETARG_ARRAYTYPE_P(1), "features", &n);
+	double	   *x = grey_arg_vector(PG_GETARG_ARRAYTYPE_P(1), "features", &n);
 	int			k = PG_GETARG_INT32(2);
 	bool		inagg = AggCheckCallContext(fcinfo, NULL);
 
@@ -320,8 +320,8 @@ kmeans_assign(PG_FUNCTION_ARGS)
 	int			n,
 				k,
 				d;
-	double	   *x = crm_vector_arg(PG_GETARG_ARRAYTYPE_P(0), "features", &n);
-	double	   *c = crm_matrix_arg(PG_GETARG_ARRAYTYPE_P(1), "centroids", &k, &d);
+	double	   *x = grey_arg_vector(PG_GETARG_ARRAYTYPE_P(0), "features", &n);
+	double	   *c = grey_arg_matrix(PG_GETARG_ARRAYTYPE_P(1), "centroids", &k, &d);
 
 	check_range(x, n, "features");
 	check_range(c, k * d, "centroids");

@@ -78,7 +78,7 @@ feature_stats_accum(PG_FUNCTION_ARGS)
 {
 	ArrayType  *state = PG_GETARG_ARRAYTYPE_P(0);
 	int			n;
-	double	   *x = crm_vector_arg(PG_GETARG_ARRAYTYPE_P(1), "features", &n);
+	double	   *x = grey_arg_vector(PG_GETARG_ARRAYTYPE_P(1), "features", &n);
 	int			d = state_dims(state, false);
 
 	if (d == 0)
@@ -200,7 +200,7 @@ stats_field(HeapTupleHeader rec, int attno, const char *what, int *d, bool requi
 					 errhint("z-scores need at least two rows in feature_stats.")));
 		return NULL;
 	}
-	x = crm_vector_arg(DatumGetArrayTypeP(v), what, &n);
+	x = grey_arg_vector(DatumGetArrayTypeP(v), what, &n);
 	if (*d >= 0 && n != *d)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
@@ -311,7 +311,7 @@ normalize_features(PG_FUNCTION_ARGS)
 						  memcmp(c->cost_bytes, cost, c->cost_len) != 0)))
 		c = norm_cache_build(fcinfo, rec, zscore);
 
-	x = crm_vector_arg(PG_GETARG_ARRAYTYPE_P(0), "features", &n);
+	x = grey_arg_vector(PG_GETARG_ARRAYTYPE_P(0), "features", &n);
 	if (n != c->d)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
