@@ -1,0 +1,116 @@
+/*
+ * normalize.c: per-position statistics and normalization; see normalize.h.
+ */
+#include <math.h>
+
+#include "core/normalize.h"
+
+void
+fstats_init(double *state, int d)
+{
+	state[0] = 0.0;
+	for (int j = 0; j < d; j++)
+	{
+		state[1 + j] = INFINITY;
+		state[1 + d + j] = -INFINITY;
+		state[1 + 2 * d + j] = 0.0;
+		state[1 + 3 * d + j] = 0.0;
+	}
+}
+
+void
+fstats_add(double *state, int d, const double *x)
+{
+	double		n = state[0] + 1.0;
+	double	   *mn = state + 1,
+			   *mx = state + 1 + d,
+			   *mean = state + 1 + 2 * d,
+			   *m2 = state + 1 + 3 * d;
+
+	state[0] = n;
+	for (int j = 0; j < d; j++)
+	{
+		double		delta = x[j] - mean[j];
+
+		mn[j] = x[j] < mn[j] ? x[j] : mn[j];
+		mx[j] = x[j] > mx[j] ? x[j] : mx[j];
+		mean[j] += delta / n;
+		m2[j] += delta * (x[j] - mean[j]);
+	}
+}
+
+void
+fstats_merge(double *a, const double *b, int d)
+{
+	double		na = a[0],
+				nb = b[0],
+				n;
+
+	if (nb == 0.0)
+		return;
+	if (na == 0.0)
+	{
+		for (int i = 0; i < FSTATS_LEN(d); i++)
+			a[i] = b[i];
+		return;
+	}
+	n = na + nb;
+	for (int j = 0; j < d; j++)
+	{
+		double		ma = a[1 + 2 * d + j],
+					mb = b[1 + 2 * d + j];
+		double		delta = mb - ma;
+
+		a[1 + j] = b[1 + j] < a[1 + j] ? b[1 + j] : a[1 + j];
+		a[1 + d + j] = b[1 + d + j] > a[1 + d + j] ? b[1 + d + j] : a[1 + d + j];
+		a[1 + 2 * d + j] = ma + delta * (nb / n);
+		a[1 + 3 * d + j] += b[1 + 3 * d + j] + delta * delta * (na * nb / n);
+	}
+	a[0] = n;
+}
+
+double
+fstats_stddev(const double *state, int d, int j)
+{
+	double		n = state[0];
+	double		m2 = state[1 + 3 * d + j];
+
+	if (n < 2.0)
+		return NAN;
+	if (m2 < 0.0)
+		m2 = 0.0;
+	return sqrt(m2 / (n - 1.0));
+}
+
+void
+normalize_minmax(const double *x, int d, const double *min, const double *max,
+				 const bool *cost, double *out)
+{
+	for (int j = 0; j < d; j++)
+	{
+		double		range = max[j] - min[j];
+
+		if (!(range > 0.0))
+			out[j] = 0.5;
+		else if (cost && cost[j])
+			out[j] = (max[j] - x[j]) / range;
+		else
+			out[j] = (x[j] - min[j]) / range;
+	}
+}
+
+void
+normalize_zscore(const double *x, int d, const double *mean,
+				 const double *stddev, const bool *cost, double *out)
+{
+	for (int j = 0; j < d; j++)
+	{
+		double		z;
+
+		if (!(stddev[j] > 0.0) || !isfinite(stddev[j]))
+			z = 0.0;
+		else
+			z = (x[j] - mean[j]) / stddev[j];
+		out[j] = (cost && cost[j]) ? 0.0 - z : z;	/* no -0 */
+	}
+}
