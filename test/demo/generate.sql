@@ -45,11 +45,13 @@ WITH c AS (
          round((p.ticket * exp(0.5 * sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random())))::numeric, 2) AS amount
   FROM plan p, generate_series(1, p.n)
 )
-SELECT customer_id, txn_time, amount FROM purchases
-UNION ALL
-SELECT customer_id, txn_time + (1 + random() * 20) * interval '1 day',
-       -round(amount * (0.3 + 0.7 * random())::numeric, 2)
-FROM purchases WHERE random() < 0.03;
+SELECT * FROM (
+  SELECT customer_id, txn_time, amount FROM purchases
+  UNION ALL
+  SELECT customer_id, txn_time + (1 + random() * 20) * interval '1 day',
+         -round(amount * (0.3 + 0.7 * random())::numeric, 2)
+  FROM purchases WHERE random() < 0.03) t
+ORDER BY txn_time;  -- stored in arrival order, as a transaction log is
 
 ALTER TABLE transactions ALTER COLUMN amount TYPE numeric(14,2);
 CREATE INDEX ON transactions (customer_id);
