@@ -38,11 +38,14 @@ if [ ${#files[@]} -gt 0 ]; then
     s_ok=$(grep -Ec '^ok [0-9]+' "$out/t.log")
     s_bad=$(grep -Ec '^not ok [0-9]+' "$out/t.log")
     s_dubious=$(grep -Ec 'Dubious|Parse errors|No plan found|Bad plan' "$out/t.log")
+    skipped=$(grep -Ec '\.\. skipped' "$out/t.log")
     t_ok=$((${t_ok:-0} + s_ok)); t_bad=$((${t_bad:-0} + s_bad))
     passed=$((passed + s_ok)); failed=$((failed + s_bad + s_dubious))
 fi
 
 echo "pg_regress: $r_ok passed, $r_bad failed; pgTAP and TAP: ${t_ok:-0} assertions passed, ${t_bad:-0} failed"
-echo "$passed passed, $failed failed"
-[ -n "${CRM_RESULT_FILE:-}" ] && echo "$passed passed, $failed failed" > "$CRM_RESULT_FILE"
+summary="$passed passed, $failed failed"
+[ "${skipped:-0}" -gt 0 ] && summary="$summary, $skipped skipped"
+echo "$summary"
+[ -n "${CRM_RESULT_FILE:-}" ] && echo "$summary" > "$CRM_RESULT_FILE"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

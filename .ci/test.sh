@@ -14,4 +14,4 @@ if [ -z "$summary" ]; then
     summary="0 passed, 1 failed"
 fi
 echo "$summary"
-case "$summary" in *" 0 failed") [ $rc -eq 0 ] ;; *) false ;; esac
+case "$summary" in *" 0 failed"|*" 0 failed, "*) [ $rc -eq 0 ] ;; *) false ;; esac
