@@ -24,7 +24,8 @@ trap cleanup EXIT
 for p in "${ports[@]}"; do
     as_pg $BIN/initdb -D "$tmp/n$p" -A trust -U postgres >/dev/null 2>&1 || { echo "Bail out! initdb failed"; exit 1; }
     as_pg $BIN/pg_ctl -D "$tmp/n$p" -l "$tmp/n$p.log" -w -o "-p $p -k $tmp -c listen_addresses=localhost \
-        -c shared_preload_libraries=citus -c max_worker_processes=16 -c fsync=off" start >/dev/null ||
+        -c shared_preload_libraries=citus -c max_worker_processes=16 -c fsync=off \
+        -c citus.node_conninfo=sslmode=disable" start >/dev/null ||
         { echo "Bail out! could not start node on port $p"; cat "$tmp/n$p.log"; exit 1; }
 done
 c() { psql -qXAt -v ON_ERROR_STOP=1 -h "$tmp" -p "${ports[0]}" -U postgres -d postgres "$@"; }
@@ -35,7 +36,11 @@ check() {  # check NAME EXPECTED ACTUAL
 }
 echo "1..12"
 export PGOPTIONS="-c client_min_messages=warning"
-c >/dev/null <<SQL
+for p in "${ports[@]:1}"; do
+    psql -qXAt -h "$tmp" -p "$p" -U postgres -d postgres -c "CREATE EXTENSION citus" >/dev/null ||
+        { echo "Bail out! CREATE EXTENSION citus failed on port $p"; exit 1; }
+done
+c >"$tmp/setup.log" 2>&1 <<SQL || { echo "Bail out! cluster setup failed"; sed 's/^/# /' "$tmp/setup.log"; exit 1; }
 CREATE EXTENSION citus;
 SELECT citus_set_coordinator_host('localhost', ${ports[0]});
 SELECT citus_add_node('localhost', ${ports[1]});
@@ -56,9 +61,10 @@ check "crm_ext is installed on every worker" "2" \
 
 same() {  # same NAME QUERY: the distributed and the local table give identical rows
     local d l
-    d=$(c -c "SET citus.coordinator_aggregation_strategy = 'disabled'" -c "$(printf "$2" txn)" 2>&1 | md5sum)
-    l=$(c -c "$(printf "$2" txn_local)" | md5sum)
-    check "$1" "$l" "$d"
+    d=$(c -c "SET citus.coordinator_aggregation_strategy = 'disabled'" -c "$(printf "$2" txn)" 2>&1) || d="ERROR: $d"
+    l=$(c -c "$(printf "$2" txn_local)" 2>&1) || l="ERROR: $l"
+    [ -n "$l" ] || l="(no rows)"
+    check "$1" "$(echo "$l" | md5sum) $(echo "$l" | head -c 60)" "$(echo "$d" | md5sum) $(echo "$d" | head -c 60)"
 }
 same "rfm_agg grouped by the distribution column equals local" \
     "SELECT customer_id, rfm_agg(txn_time, amount, '2025-01-01')::text FROM %s GROUP BY 1 ORDER BY 1"
@@ -74,8 +80,8 @@ same "kmeans over the whole table (partial states combined) equals local" \
     "SELECT kmeans(features, 5, 7)::text FROM %s"
 same "kmeans_assign per row equals local" \
     "SELECT customer_id, sum(kmeans_assign(features, '{{0,0,0},{10,-7,3},{20,-14,6},{30,-21,9},{40,-28,12}}')) FROM %s GROUP BY 1 ORDER BY 1"
-d=$(c -c "SET citus.coordinator_aggregation_strategy = 'disabled'" -c "SELECT (s).n, (SELECT array_agg(round(x::numeric, 9)) FROM unnest((s).mean) x) FROM (SELECT feature_stats(features) s FROM txn) q")
-l=$(c -c "SELECT (s).n, (SELECT array_agg(round(x::numeric, 9)) FROM unnest((s).mean) x) FROM (SELECT feature_stats(features) s FROM txn_local) q")
+d=$(c -c "SET citus.coordinator_aggregation_strategy = 'disabled'" -c "SELECT (s).n, (SELECT array_agg(round(x::numeric, 9)) FROM unnest((s).mean) x) FROM (SELECT feature_stats(features) s FROM txn) q" 2>&1) || d="ERROR: $d"
+l=$(c -c "SELECT (s).n, (SELECT array_agg(round(x::numeric, 9)) FROM unnest((s).mean) x) FROM (SELECT feature_stats(features) s FROM txn_local) q" 2>&1) || l="ERROR: $l"
 check "feature_stats over the whole table equals local (to 1e-9)" "$l" "$d"
 
 plan=$(c -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT rfm_agg(txn_time, amount, '2025-01-01') FROM txn")
@@ -88,7 +94,7 @@ check "EXPLAIN shows kmeans' partial step on the workers" "yes" \
     "$(echo "$plan" | grep -q 'worker_partial_agg' && echo yes || echo no)"
 
 # a scored view kept fresh over the distributed table
-c >/dev/null <<'SQL'
+c >/dev/null 2>&1 <<'SQL'
 SELECT crm_score_setup('dist_scores', 'txn');
 CALL crm_refresh_scores('dist_scores', '2025-01-01');
 SQL
