@@ -9,12 +9,14 @@ export PGOPTIONS="-c client_min_messages=warning"
 psql -qX -d postgres -c "CREATE EXTENSION IF NOT EXISTS crm_ext"
 ensure_data "$CUSTOMERS"
 psql -qX -v ON_ERROR_STOP=1 -d postgres <<'SQL'
-DROP TABLE IF EXISTS bench_txn, bench_txn_shuffled;
+DROP TABLE IF EXISTS bench_txn, bench_txn_shuffled, bench_txn_clustered;
 CREATE TABLE bench_txn AS SELECT customer_id, txn_time, amount::float8 AS amount, amount AS amount_num FROM transactions;
 -- the same rows in random order: customers' rows then arrive in the order
 -- their states were created, which suits any hash aggregate's caches
 SELECT setseed(0.5);
 CREATE TABLE bench_txn_shuffled AS SELECT * FROM bench_txn ORDER BY random();
+CREATE TABLE bench_txn_clustered AS SELECT * FROM bench_txn ORDER BY customer_id, txn_time;
+VACUUM ANALYZE bench_txn_clustered;
 VACUUM ANALYZE bench_txn;
 VACUUM ANALYZE bench_txn_shuffled;
 SQL
@@ -35,6 +37,13 @@ compare "R,F,M: rfm_agg vs count/sum/max, rows shuffled" \
      FROM bench_txn_shuffled WHERE txn_time <= $AS_OF GROUP BY customer_id) s" \
   "SELECT sum((r).frequency) + sum((r).monetary) + sum((r).recency_days * 86400) FROM (
      SELECT rfm_agg(txn_time, amount, $AS_OF) r FROM bench_txn_shuffled GROUP BY customer_id) s"
+
+compare "R,F,M: rfm_agg vs count/sum/max, rows clustered by customer" \
+  "SELECT sum(f) + sum(m) + sum(extract(epoch FROM $AS_OF - l)) FROM (
+     SELECT count(*) FILTER (WHERE amount > 0) f, sum(amount) m, max(txn_time) FILTER (WHERE amount > 0) l
+     FROM bench_txn_clustered WHERE txn_time <= $AS_OF GROUP BY customer_id) s" \
+  "SELECT sum((r).frequency) + sum((r).monetary) + sum((r).recency_days * 86400) FROM (
+     SELECT rfm_agg(txn_time, amount, $AS_OF) r FROM bench_txn_clustered GROUP BY customer_id) s"
 
 compare "R,F,M, numeric amounts: rfm_agg vs count/sum/max" \
   "SELECT sum(f) + sum(m) + sum(extract(epoch FROM $AS_OF - l)) FROM (

@@ -109,7 +109,7 @@ CREATE AGGREGATE rfm_agg(txn_time timestamptz, amount numeric, as_of timestamptz
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE rfm_agg(timestamptz, numeric, timestamptz) IS
-    'rfm_agg for numeric amounts (converted to float8, summed exactly to 1e-6)';
+    'rfm_agg for numeric amounts (rounded exactly to micro-units, half away from zero)';
 
 CREATE AGGREGATE rfm_state_agg(txn_time timestamptz, amount float8) (
     SFUNC = rfm_state_transfn,
@@ -154,7 +154,8 @@ CREATE AGGREGATE rfm_breaks(n int ORDER BY float8) (
     STYPE = internal,
     FINALFUNC = rfm_breaks_finalfn,
     FINALFUNC_EXTRA,
-    FINALFUNC_MODIFY = SHAREABLE
+    FINALFUNC_MODIFY = SHAREABLE,
+    PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE rfm_breaks(int ORDER BY float8) IS
     'n-1 ascending cut points for n quantile classes; cut points are data values chosen so equal values share a class and all n classes are filled when there are at least n distinct values';

@@ -86,6 +86,9 @@ state_read(ArrayType *a)
 		!(s.v[3] >= 1 && s.v[3] <= KM_MAX_K) || s.v[3] != floor(s.v[3]))
 		bad_state();
 	s.d = (int) s.v[1];
+	/* the data area must hold a whole number of points, at least one */
+	if ((len - KM_HDR) % s.d != 0 || len - KM_HDR < s.d || !isfinite(s.v[4]) || s.v[4] != floor(s.v[4]))
+		bad_state();
 	s.capacity = (len - KM_HDR) / s.d;
 	if (!(s.v[2] >= 0 && s.v[2] <= s.capacity) || s.v[2] != floor(s.v[2]))
 		bad_state();
@@ -186,7 +189,7 @@ kmeans_accum_common(FunctionCallInfo fcinfo, int64 seed)
 					 errmsg("k and seed must be the same on every row")));
 		if (s.count == s.capacity)
 		{
-			int64		cap = s.capacity * 2;
+			int64		cap = Max(Max(s.capacity * 2, s.count + 1), 64);
 			double		limit = (double) maintenance_work_mem * 1024.0;
 
 			int64		maxcap = (int64) ((MaxAllocSize - 1024) / (sizeof(double) * s.d)) - 1;

@@ -13,7 +13,9 @@
 
 #include <math.h>
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "storage/proc.h"
 #include "datatype/timestamp.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -353,7 +355,9 @@ typedef struct LcRule
 
 typedef struct LcRuleSet
 {
-	text	   *name;
+	text	   *name;			/* cache key, with the snapshot it was read in */
+	LocalTransactionId lxid;
+	CommandId	cid;
 	int			nrules;
 	LcRule	   *rules;
 } LcRuleSet;
@@ -445,10 +449,13 @@ lifecycle_action(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("signal %s must not be NaN", lc_signal_names[k])));
 	}
-	if (rs == NULL || VARSIZE_ANY_EXHDR(rs->name) != VARSIZE_ANY_EXHDR(name) ||
+	if (rs == NULL || rs->lxid != MyProc->lxid || rs->cid != GetCurrentCommandId(false) ||
+		VARSIZE_ANY_EXHDR(rs->name) != VARSIZE_ANY_EXHDR(name) ||
 		memcmp(VARDATA_ANY(rs->name), VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name)) != 0)
 	{
 		rs = compile_rules(fcinfo, name);
+		rs->lxid = MyProc->lxid;
+		rs->cid = GetCurrentCommandId(false);
 		fcinfo->flinfo->fn_extra = rs;
 	}
 	for (i = 0; i < rs->nrules; i++)

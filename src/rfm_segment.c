@@ -8,7 +8,9 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "storage/proc.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
@@ -43,7 +45,9 @@ rfm_segment_default(PG_FUNCTION_ARGS)
 
 typedef struct CompiledMap
 {
-	text	   *map_name;		/* the cache key */
+	text	   *map_name;		/* the cache key, with the snapshot it was read in */
+	LocalTransactionId lxid;
+	CommandId	cid;
 	int			max_score;
 	int			nsegments;
 	text	  **segments;		/* distinct segment names */
@@ -103,6 +107,11 @@ compile_map(FunctionCallInfo fcinfo, text *map_name, MemoryContext cxt)
 	if (SPI_execute_with_args(sql, 1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read segment map \"%s\"", name);
 	nrows = SPI_processed;
+	if (nrows > PG_INT16_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("segment map \"%s\" has %llu rules, more than the %d supported",
+						name, (unsigned long long) nrows, PG_INT16_MAX)));
 	if (nrows == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -202,10 +211,15 @@ get_map(FunctionCallInfo fcinfo, text *map_name)
 {
 	CompiledMap *cm = (CompiledMap *) fcinfo->flinfo->fn_extra;
 
-	if (cm == NULL || VARSIZE_ANY_EXHDR(cm->map_name) != VARSIZE_ANY_EXHDR(map_name) ||
+	/* reread when the name changes or a later command may see other rules
+	 * (a PL/pgSQL loop that edits the map keeps this cache across statements) */
+	if (cm == NULL || cm->lxid != MyProc->lxid || cm->cid != GetCurrentCommandId(false) ||
+		VARSIZE_ANY_EXHDR(cm->map_name) != VARSIZE_ANY_EXHDR(map_name) ||
 		memcmp(VARDATA_ANY(cm->map_name), VARDATA_ANY(map_name), VARSIZE_ANY_EXHDR(map_name)) != 0)
 	{
 		cm = compile_map(fcinfo, map_name, fcinfo->flinfo->fn_mcxt);
+		cm->lxid = MyProc->lxid;
+		cm->cid = GetCurrentCommandId(false);
 		fcinfo->flinfo->fn_extra = cm;
 	}
 	return cm;

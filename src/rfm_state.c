@@ -168,7 +168,10 @@ rfm_transition(FunctionCallInfo fcinfo, bool has_as_of, int as_of_arg,
 	RfmAddResult r;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "rfm transition function called in non-aggregate context");
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("rfm transition function called in non-aggregate context"),
+				 errhint("Use the aggregates rfm_agg() or rfm_state_agg().")));
 
 	if (has_as_of)
 	{
@@ -439,11 +442,15 @@ rfm_state_validate(const RfmState *st, int sqlstate, const char *input)
 	else if (a->n_purchases > 0 &&
 			 (a->first_purchase > a->last_purchase || !(a->max_amount > 0) ||
 			  !isfinite(a->max_amount) ||
-			  TIMESTAMP_NOT_FINITE(a->first_purchase) ||
-			  TIMESTAMP_NOT_FINITE(a->last_purchase)))
+			  !IS_VALID_TIMESTAMP(a->first_purchase) ||
+			  !IS_VALID_TIMESTAMP(a->last_purchase) ||
+			  (a->n_purchases == 1 && a->first_purchase != a->last_purchase) ||
+			  /* the largest purchase cannot exceed the sum of all purchases */
+			  a->max_amount * RFM_MONEY_SCALE >
+			  (double) money_get(a->purchase_sum) * (1 + 1e-12) + 1))
 		why = "inconsistent purchase fields";
 	else if ((st->flags & RFM_FLAG_HAS_AS_OF) &&
-			 (TIMESTAMP_NOT_FINITE(st->as_of) ||
+			 (!IS_VALID_TIMESTAMP(st->as_of) ||
 			  (a->n_purchases > 0 && a->last_purchase > st->as_of)))
 		why = "purchases after as_of";
 	else if (st->flags & ~RFM_FLAG_HAS_AS_OF)

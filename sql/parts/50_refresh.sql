@@ -40,7 +40,19 @@ DECLARE
     ctype text;
     atype regtype;
     t     regclass;
+    parts text[] := parse_ident(target);
+    sch   text;
+    q_target text;
+    q_data   text;
+    q_over   text;
 BEGIN
+    IF array_length(parts, 1) > 2 THEN
+        RAISE EXCEPTION 'improper target name "%"', target USING ERRCODE = 'invalid_name';
+    END IF;
+    sch := CASE WHEN array_length(parts, 1) = 2 THEN quote_ident(parts[1]) || '.' ELSE '' END;
+    q_target := sch || quote_ident(parts[array_length(parts, 1)]);
+    q_data := sch || quote_ident(parts[array_length(parts, 1)] || '_data');
+    q_over := sch || quote_ident(parts[array_length(parts, 1)] || '_overrides');
     SELECT format_type(a.atttypid, a.atttypmod) INTO ctype FROM pg_attribute a
      WHERE a.attrelid = source AND a.attname = customer_col AND NOT a.attisdropped AND a.attnum > 0;
     IF ctype IS NULL THEN
@@ -75,14 +87,14 @@ BEGIN
         r_score          int,
         f_score          int,
         m_score          int,
-        computed_segment text)$$, target || '_data', ctype, ext);
-    EXECUTE format('COMMENT ON TABLE %s IS %L', target || '_data',
-                   format('Per-customer RFM states of %s and their scores; read them through the view %s', source, target));
+        computed_segment text)$$, q_data, ctype, ext);
+    EXECUTE format('COMMENT ON TABLE %s IS %L', q_data,
+                   format('Per-customer RFM states of %s and their scores; read them through the view %s', source, q_target));
     EXECUTE format($$CREATE TABLE %s (customer_id %s PRIMARY KEY, segment text NOT NULL CHECK (segment <> ''),
                       reason text, set_by name NOT NULL DEFAULT current_user,
-                      set_at timestamptz NOT NULL DEFAULT now())$$, target || '_overrides', ctype);
-    EXECUTE format('COMMENT ON TABLE %s IS %L', target || '_overrides',
-                   format('Segments pinned by hand; they win over the computed segment in %s, now and after every refresh', target));
+                      set_at timestamptz NOT NULL DEFAULT now())$$, q_over, ctype);
+    EXECUTE format('COMMENT ON TABLE %s IS %L', q_over,
+                   format('Segments pinned by hand; they win over the computed segment in %s, now and after every refresh', q_target));
     EXECUTE format($$CREATE VIEW %1$s AS
         SELECT d.customer_id, r.recency_days, r.frequency, r.monetary, r.first_txn, r.last_txn, r.tenure_days,
                r.mean_gap_days, r.avg_amount, r.purchases_per_30d, r.overdue_ratio,
@@ -94,11 +106,11 @@ BEGIN
         CROSS JOIN LATERAL %4$I.rfm_final(d.state, j.last_as_of) r
         LEFT JOIN %3$s o ON o.customer_id = d.customer_id
         WHERE d.r_score IS NOT NULL$$,
-        target, target || '_data', target || '_overrides', ext, (target || '_data')::regclass::oid);
-    t := target::regclass;
+        q_target, q_data, q_over, ext, (q_data)::regclass::oid);
+    t := q_target::regclass;
     EXECUTE format('INSERT INTO %I.crm_score_jobs (target, data_table, override_table, source, customer_col, time_col, amount_col, segment_map)
                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', ext)
-      USING t, (target || '_data')::regclass, (target || '_overrides')::regclass, source, customer_col, time_col, amount_col, segment_map;
+      USING t, (q_data)::regclass, (q_over)::regclass, source, customer_col, time_col, amount_col, segment_map;
     EXECUTE format('COMMENT ON VIEW %s IS %L', t,
                    format('RFM scores of the customers in %s as of the last refresh (CALL %I.crm_refresh_scores(%L))', source, ext, t::text));
     EXECUTE format('COMMENT ON COLUMN %s.customer_id IS %L', t, format('Customer (%s.%I)', source, customer_col));
@@ -151,6 +163,9 @@ BEGIN
     IF job IS NULL THEN
         RAISE EXCEPTION '% is not a scored table', target USING ERRCODE = 'undefined_object',
             HINT = 'Create it with crm_score_setup().';
+    END IF;
+    IF NOT isfinite(d) THEN
+        RAISE EXCEPTION 'as_of must be a finite timestamp' USING ERRCODE = 'datetime_field_overflow';
     END IF;
     IF full_rebuild OR job.loaded_through IS NULL THEN
         EXECUTE format('DELETE FROM %s', job.data_table);

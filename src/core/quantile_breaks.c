@@ -8,6 +8,7 @@
  * (forward, then back from the end) so every class keeps at least one value.
  */
 #include "core/quantile_breaks.h"
+#include "core/interrupts.h"
 
 #include <math.h>
 
@@ -63,6 +64,8 @@ quantile_breaks(const double *sorted, int64_t count, int n,
 
 	for (int64_t k = 0; k < count; k++)
 	{
+		if ((k & 0xFFFFF) == 0)
+			crm_check_interrupts();
 		if (k == 0 || sorted[k] != sorted[k - 1])
 		{
 			cum[m] = k;

@@ -99,7 +99,8 @@ rfm_accum_merge(RfmAccum *into, const RfmAccum *from)
 		return RFM_ADD_OVERFLOW;
 	into->purchase_sum = money_make(psum);
 	into->refund_sum = money_make(rsum);
-	into->n_refunds += from->n_refunds;
+	if (__builtin_add_overflow(into->n_refunds, from->n_refunds, &into->n_refunds))
+		return RFM_ADD_OVERFLOW;
 	if (from->n_purchases > 0)
 	{
 		if (into->n_purchases == 0)
@@ -117,7 +118,8 @@ rfm_accum_merge(RfmAccum *into, const RfmAccum *from)
 			if (from->max_amount > into->max_amount)
 				into->max_amount = from->max_amount;
 		}
-		into->n_purchases += from->n_purchases;
+		if (__builtin_add_overflow(into->n_purchases, from->n_purchases, &into->n_purchases))
+			return RFM_ADD_OVERFLOW;
 	}
 	return RFM_ADD_OK;
 }

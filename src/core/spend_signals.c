@@ -95,7 +95,9 @@ spend_signals(const double *spend, int n, SpendSignals *out)
 			for (i = 0; i < np; i++)
 				ss += (spend[i] - pmean) * (spend[i] - pmean);
 			sd = sqrt(ss / (np - 1));
-			if (sd > 0)
+			/* a spread at the level of rounding error (eleven periods of
+			 * 1.47 have sd ~1e-16, not 0) is no variation */
+			if (sd > 1e-9 * fmax(fabs(pmean), 1e-300))
 			{
 				out->change_z = (out->last - pmean) / sd;
 				out->change_z_valid = true;
