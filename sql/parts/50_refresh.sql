@@ -151,6 +151,7 @@ DECLARE
     started  timestamptz := clock_timestamp();
     lower_t  timestamptz;
     amount   text;
+    cutoff   timestamptz;
     changed  bigint;
     rescored bigint;
     n        bigint;
@@ -177,6 +178,16 @@ BEGIN
         lower_t := job.loaded_through;
     END IF;
 
+    -- Rows of transactions still open are invisible now and would commit with
+    -- times before as_of: load only up to the start of the oldest transaction
+    -- that is writing, and let the next refresh take the rest.
+    cutoff := least(d, (SELECT min(xact_start) - interval '1 microsecond' FROM pg_stat_activity
+                        WHERE backend_xid IS NOT NULL AND backend_type = 'client backend'
+                          AND pid <> pg_backend_pid()));
+    IF cutoff < lower_t THEN
+        cutoff := lower_t;
+    END IF;
+
     amount := CASE WHEN (SELECT atttypid FROM pg_attribute WHERE attrelid = job.source AND attname = job.amount_col)
                         = 'numeric'::regtype
                    THEN format('%I', job.amount_col) ELSE format('%I::float8', job.amount_col) END;
@@ -187,7 +198,7 @@ BEGIN
         WHERE %4$I > $1 AND %4$I <= $2 AND %2$I IS NOT NULL GROUP BY %2$I
         ON CONFLICT (customer_id) DO UPDATE SET state = %3$I.rfm_state_merge(s.state, EXCLUDED.state)$$,
         job.data_table, job.customer_col, ext, job.time_col, amount, job.source)
-      USING lower_t, d;
+      USING lower_t, cutoff;
     GET DIAGNOSTICS changed = ROW_COUNT;
 
     -- 2. tie-aware quintile cut points over every customer as of the date
@@ -215,11 +226,11 @@ BEGIN
       USING d, br, bf, bm, job.segment_map;
     GET DIAGNOSTICS rescored = ROW_COUNT;
 
-    EXECUTE format($$UPDATE %I.crm_score_jobs SET loaded_through = $2, last_as_of = $2, last_refresh = now(),
+    EXECUTE format($$UPDATE %I.crm_score_jobs SET loaded_through = $7, last_as_of = $2, last_refresh = now(),
                      last_changed_customers = $3, last_rescored = $4, last_customers = $5,
                      last_duration = clock_timestamp() - $6
                      WHERE target = $1$$, ext)
-      USING target, d, changed, rescored, n, started;
+      USING target, d, changed, rescored, n, started, cutoff;
 END
 $fn$;
 COMMENT ON PROCEDURE crm_refresh_scores(regclass, timestamptz, boolean) IS
