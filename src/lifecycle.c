@@ -167,6 +167,10 @@ spend_by_period_transfn(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_POINTER(state);
 	t = PG_GETARG_TIMESTAMPTZ(1);
+	if (TIMESTAMP_NOT_FINITE(t))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("transaction time must be finite")));
 	amount = PG_GETARG_FLOAT8(2);
 	if (!isfinite(amount))
 		ereport(ERROR,

@@ -216,7 +216,7 @@ COMMENT ON FUNCTION anp_consistency(text) IS
 
 CREATE FUNCTION anp_solve(model text, tolerance float8 DEFAULT 1e-12, max_iterations int DEFAULT 10000)
 RETURNS TABLE (node text, cluster text, local_weight float8, global_weight float8)
-LANGUAGE plpgsql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
