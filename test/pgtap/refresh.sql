@@ -5,7 +5,7 @@ SET client_min_messages = warning;
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS crm_ext;
 SET LOCAL timezone = 'UTC';
-SELECT plan(18);
+SELECT plan(25);
 
 CREATE TABLE sales (client bigint, at timestamptz, value numeric(12,2));
 INSERT INTO sales
@@ -15,7 +15,7 @@ FROM generate_series(1, 400) c, generate_series(1, 1 + c % 25) k;
 
 SELECT is(crm_score_setup('scores', 'sales', 'client', 'at', 'value')::text, 'scores', 'setup creates the scored view');
 SELECT is((SELECT count(*) FROM pg_attribute a WHERE a.attrelid = 'scores'::regclass AND a.attnum > 0
-           AND col_description(a.attrelid, a.attnum) IS NOT NULL), 20::bigint, 'every column of the scored view has a COMMENT');
+           AND col_description(a.attrelid, a.attnum) IS NOT NULL), 22::bigint, 'every column of the scored view has a COMMENT');
 
 -- independent reference: rfm_agg over the full history + breaks + scores + map
 CREATE FUNCTION pg_temp.reference(d timestamptz) RETURNS TABLE (customer_id bigint, rfm_code text, segment text, monetary float8)
@@ -71,6 +71,25 @@ SELECT is((SELECT loaded_through FROM crm_score_jobs WHERE target = 'scores'::re
 DELETE FROM sales WHERE value = 'NaN';
 
 SELECT throws_ok($$CALL crm_refresh_scores('scores', '2024-01-01')$$, '22023', NULL, 'cannot go back in time incrementally');
+
+-- value classes: a case base of typical customers; every customer gets the class of the most similar one
+SELECT is((SELECT count(*) FROM scores WHERE value_class IS NOT NULL), 0::bigint, 'no value class before a case base exists');
+CREATE TABLE cb AS SELECT * FROM crm_case_base_build('scores', 'sales_cb', k => 4, labels => '{top,high,mid,low}');
+SELECT is((SELECT array_agg(label ORDER BY case_no) FROM cb), '{top,high,mid,low}'::text[], 'four labelled cases, best first');
+SELECT is((SELECT sum(cluster_size) FROM cb), (SELECT count(*) FROM scores)::numeric, 'the clusters cover every scored customer');
+SELECT is((SELECT count(*) FROM scores WHERE value_class IS NULL OR NOT (similarity > 0 AND similarity <= 1)), 0::bigint,
+          'every customer has a value class and a similarity in (0, 1]');
+SELECT is((SELECT count(*) FROM scores s JOIN cb ON cb.typical_customer = s.customer_id::text
+           WHERE s.value_class <> cb.label OR s.similarity <> 1), 0::bigint,
+          'each typical customer is classified as its own case with similarity 1');
+-- independent path: features from rfm_agg over the raw rows instead of the stored states
+SELECT is((SELECT count(*) FROM scores s JOIN (
+             SELECT client, (cbr_classify(normalize_features(rfm_features(rfm_agg(at, value, '2024-11-03'), b.fields), b.stats, b.cost),
+                                          b.cases, b.labels, b.group_sizes, b.inner_weights, b.group_weights, b.rho)).label AS lbl
+             FROM sales, crm_case_bases b WHERE b.name = 'sales_cb' GROUP BY client, b.fields, b.stats, b.cost, b.cases, b.labels,
+                  b.group_sizes, b.inner_weights, b.group_weights, b.rho) d ON d.client = s.customer_id
+           WHERE s.value_class IS DISTINCT FROM d.lbl), 0::bigint, 'value classes equal a direct classification of rfm_agg results');
+SELECT throws_ok($$SELECT * FROM crm_case_base_build('scores', 'x', k => 3, labels => '{a,b}')$$, '2202E', NULL, 'labels must match k');
 SELECT throws_ok($$SELECT crm_score_setup('s2', 'sales', 'nope')$$, '42703', NULL, 'unknown column');
 
 SELECT * FROM finish();
