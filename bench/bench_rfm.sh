@@ -24,26 +24,15 @@ psql -qXAt -d postgres -c "SELECT format('data: %s transactions, %s customers, %
   count(*), count(DISTINCT customer_id), pg_relation_size('bench_txn') / 1048576) FROM bench_txn"
 
 AS_OF="'2025-01-01'::timestamptz"
-compare "R,F,M: rfm_agg vs count/sum/max, rows in time order" \
-  "SELECT sum(f) + sum(m) + sum(extract(epoch FROM $AS_OF - l)) FROM (
-     SELECT count(*) FILTER (WHERE amount > 0) f, sum(amount) m, max(txn_time) FILTER (WHERE amount > 0) l
-     FROM bench_txn WHERE txn_time <= $AS_OF GROUP BY customer_id) s" \
-  "SELECT sum((r).frequency) + sum((r).monetary) + sum((r).recency_days * 86400) FROM (
-     SELECT rfm_agg(txn_time, amount, $AS_OF) r FROM bench_txn GROUP BY customer_id) s"
-
-compare "R,F,M: rfm_agg vs count/sum/max, rows shuffled" \
-  "SELECT sum(f) + sum(m) + sum(extract(epoch FROM $AS_OF - l)) FROM (
-     SELECT count(*) FILTER (WHERE amount > 0) f, sum(amount) m, max(txn_time) FILTER (WHERE amount > 0) l
-     FROM bench_txn_shuffled WHERE txn_time <= $AS_OF GROUP BY customer_id) s" \
-  "SELECT sum((r).frequency) + sum((r).monetary) + sum((r).recency_days * 86400) FROM (
-     SELECT rfm_agg(txn_time, amount, $AS_OF) r FROM bench_txn_shuffled GROUP BY customer_id) s"
-
-compare "R,F,M: rfm_agg vs count/sum/max, rows clustered by customer" \
-  "SELECT sum(f) + sum(m) + sum(extract(epoch FROM $AS_OF - l)) FROM (
-     SELECT count(*) FILTER (WHERE amount > 0) f, sum(amount) m, max(txn_time) FILTER (WHERE amount > 0) l
-     FROM bench_txn_clustered WHERE txn_time <= $AS_OF GROUP BY customer_id) s" \
-  "SELECT sum((r).frequency) + sum((r).monetary) + sum((r).recency_days * 86400) FROM (
-     SELECT rfm_agg(txn_time, amount, $AS_OF) r FROM bench_txn_clustered GROUP BY customer_id) s"
+for variant in "time order:bench_txn" "shuffled:bench_txn_shuffled" "clustered by customer:bench_txn_clustered"; do
+    t=${variant#*:}
+    compare "R,F,M: rfm_agg vs count/sum/max, rows ${variant%%:*}" \
+      "SELECT sum(f) + sum(m) + sum(extract(epoch FROM $AS_OF - l)) FROM (
+         SELECT count(*) FILTER (WHERE amount > 0) f, sum(amount) m, max(txn_time) FILTER (WHERE amount > 0) l
+         FROM $t WHERE txn_time <= $AS_OF GROUP BY customer_id) s" \
+      "SELECT sum((r).frequency) + sum((r).monetary) + sum((r).recency_days * 86400) FROM (
+         SELECT rfm_agg(txn_time, amount, $AS_OF) r FROM $t GROUP BY customer_id) s"
+done
 
 compare "R,F,M, numeric amounts: rfm_agg vs count/sum/max" \
   "SELECT sum(f) + sum(m) + sum(extract(epoch FROM $AS_OF - l)) FROM (

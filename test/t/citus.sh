@@ -29,11 +29,7 @@ for p in "${ports[@]}"; do
         { echo "Bail out! could not start node on port $p"; cat "$tmp/n$p.log"; exit 1; }
 done
 c() { psql -qXAt -v ON_ERROR_STOP=1 -h "$tmp" -p "${ports[0]}" -U postgres -d postgres "$@"; }
-n=0; fails=0
-check() {  # check NAME EXPECTED ACTUAL
-    n=$((n + 1))
-    if [ "$2" = "$3" ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; echo "#   expected: $2"; echo "#   got:      $3"; fails=$((fails + 1)); fi
-}
+source "$(dirname "$0")/tap_lib.bash"
 echo "1..12"
 export PGOPTIONS="-c client_min_messages=warning"
 for p in "${ports[@]:1}"; do

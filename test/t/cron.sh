@@ -6,11 +6,7 @@
 set -uo pipefail
 export PGOPTIONS="-c client_min_messages=warning"
 q() { psql -qXAt -v ON_ERROR_STOP=1 -d postgres "$@"; }
-n=0; fails=0
-check() {  # check NAME EXPECTED ACTUAL
-    n=$((n + 1))
-    if [ "$2" = "$3" ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; echo "#   expected: $2"; echo "#   got:      $3"; fails=$((fails + 1)); fi
-}
+source "$(dirname "$0")/tap_lib.bash"
 if [ "$(q -c "SHOW shared_preload_libraries")" != "pg_cron" ]; then
     echo "1..0 # SKIP pg_cron is not preloaded on this server"
     exit 0

@@ -5,11 +5,7 @@
 set -uo pipefail
 export PGOPTIONS="-c client_min_messages=warning"
 q() { psql -qXAt -v ON_ERROR_STOP=1 -d "$@"; }
-n=0; fails=0
-check() {  # check NAME EXPECTED ACTUAL
-    n=$((n + 1))
-    if [ "$2" = "$3" ]; then echo "ok $n - $1"; else echo "not ok $n - $1"; echo "#   expected: $2"; echo "#   got:      $3"; fails=$((fails + 1)); fi
-}
+source "$(dirname "$0")/tap_lib.bash"
 echo "1..6"
 q postgres -c "DROP DATABASE IF EXISTS crm_dump_src" -c "DROP DATABASE IF EXISTS crm_dump_dst" \
            -c "CREATE DATABASE crm_dump_src" -c "CREATE DATABASE crm_dump_dst"
