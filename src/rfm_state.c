@@ -615,3 +615,43 @@ rfm_state_recv(PG_FUNCTION_ARGS)
 	rfm_state_validate(st, ERRCODE_INVALID_BINARY_REPRESENTATION, NULL);
 	PG_RETURN_POINTER(st);
 }
+
+/*
+ * Cheap accessors of a state, for queries over many stored states (the
+ * refresh's scoring pass) that need one or two indicators, not the whole
+ * rfm row.  NULL when the state holds no purchase.
+ */
+PG_FUNCTION_INFO_V1(rfm_state_recency);
+Datum
+rfm_state_recency(PG_FUNCTION_ARGS)
+{
+	RfmState   *st = rfm_state_arg(fcinfo, 0);
+	TimestampTz as_of = PG_GETARG_TIMESTAMPTZ(1);
+
+	if (st->acc.n_purchases == 0)
+		PG_RETURN_NULL();
+	check_as_of(as_of);
+	PG_RETURN_FLOAT8((double) (as_of - st->acc.last_purchase) / RFM_USEC_PER_DAY);
+}
+
+PG_FUNCTION_INFO_V1(rfm_state_frequency);
+Datum
+rfm_state_frequency(PG_FUNCTION_ARGS)
+{
+	RfmState   *st = rfm_state_arg(fcinfo, 0);
+
+	if (st->acc.n_purchases == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(st->acc.n_purchases);
+}
+
+PG_FUNCTION_INFO_V1(rfm_state_monetary);
+Datum
+rfm_state_monetary(PG_FUNCTION_ARGS)
+{
+	RfmState   *st = rfm_state_arg(fcinfo, 0);
+
+	if (st->acc.n_purchases == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(rfm_money_to_double(money_get(st->acc.purchase_sum) + money_get(st->acc.refund_sum)));
+}

@@ -4,6 +4,19 @@
 -- manual overrides; refreshed by a job (pg_cron) in one transaction.
 -- ===================================================================
 
+CREATE FUNCTION rfm_state_recency(rfm_state, as_of timestamptz) RETURNS float8
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION rfm_state_recency(rfm_state, timestamptz) IS
+    'Days from a state''s last purchase to as_of (rfm.recency_days without building the rfm row); NULL without a purchase';
+CREATE FUNCTION rfm_state_frequency(rfm_state) RETURNS bigint
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION rfm_state_frequency(rfm_state) IS
+    'Number of purchases in a state (rfm.frequency); NULL without a purchase';
+CREATE FUNCTION rfm_state_monetary(rfm_state) RETURNS float8
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION rfm_state_monetary(rfm_state) IS
+    'Sum of all amounts in a state, refunds included (rfm.monetary); NULL without a purchase';
+
 CREATE FUNCTION rfm_features(r rfm, fields text[]) RETURNS float8[]
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION rfm_features(rfm, text[]) IS
@@ -113,7 +126,7 @@ BEGIN
         r_score          int,
         f_score          int,
         m_score          int,
-        computed_segment text)$$, q_data, ctype, ext);
+        computed_segment text) WITH (fillfactor = 70)$$, q_data, ctype, ext);  -- room for HOT updates
     EXECUTE format('COMMENT ON TABLE %s IS %L', q_data,
                    format('Per-customer RFM states of %s and their scores; read them through the view %s', source, q_target));
     EXECUTE format($$CREATE TABLE %s (customer_id %s PRIMARY KEY, segment text NOT NULL CHECK (segment <> ''),
@@ -239,26 +252,37 @@ BEGIN
     GET DIAGNOSTICS changed = ROW_COUNT;
 
     -- 2. tie-aware quintile cut points over every customer as of the date
-    EXECUTE format($$SELECT %1$I.rfm_breaks(5) WITHIN GROUP (ORDER BY (r).recency_days),
-                            %1$I.rfm_breaks(5) WITHIN GROUP (ORDER BY (r).frequency),
-                            %1$I.rfm_breaks(5) WITHIN GROUP (ORDER BY (r).monetary), count(*)
-                     FROM (SELECT %1$I.rfm_final(state, $1) AS r FROM %2$s OFFSET 0) s
-                     WHERE (r).frequency IS NOT NULL$$, ext, job.data_table)
+    EXECUTE format($$SELECT %1$I.rfm_breaks(5) WITHIN GROUP (ORDER BY %1$I.rfm_state_recency(state, $1)),
+                            %1$I.rfm_breaks(5) WITHIN GROUP (ORDER BY %1$I.rfm_state_frequency(state)),
+                            %1$I.rfm_breaks(5) WITHIN GROUP (ORDER BY %1$I.rfm_state_monetary(state)), count(*)
+                     FROM %2$s WHERE %1$I.rfm_state_frequency(state) IS NOT NULL$$, ext, job.data_table)
       INTO br, bf, bm, n USING d;
 
     -- 3. rewrite only the customers whose scores or segment changed; the
     --    view computes the date-dependent indicators on read
-    EXECUTE format($$UPDATE %1$s t SET r_score = c.r, f_score = c.f, m_score = c.m, computed_segment = c.seg
-        FROM (SELECT customer_id, r, f, m,
-                     CASE WHEN $5 IS NULL THEN %2$I.rfm_segment(r, f, m) ELSE %2$I.rfm_segment(r, f, m, $5) END AS seg
-              FROM (SELECT customer_id,
-                           %2$I.rfm_score((x).recency_days, $2, false) AS r,
-                           %2$I.rfm_score((x).frequency, $3) AS f,
-                           %2$I.rfm_score((x).monetary, $4) AS m
-                    FROM (SELECT customer_id, %2$I.rfm_final(state, $1) AS x FROM %1$s OFFSET 0) y
-                    WHERE (x).frequency IS NOT NULL) z) c
-        WHERE t.customer_id = c.customer_id
-          AND (t.r_score, t.f_score, t.m_score, t.computed_segment) IS DISTINCT FROM (c.r, c.f, c.m, c.seg)$$,
+    EXECUTE format($$UPDATE %1$s t
+        SET r_score = %2$I.rfm_score(%2$I.rfm_state_recency(state, $1), $2, false),
+            f_score = %2$I.rfm_score(%2$I.rfm_state_frequency(state), $3),
+            m_score = %2$I.rfm_score(%2$I.rfm_state_monetary(state), $4),
+            computed_segment = CASE WHEN $5 IS NULL
+                THEN %2$I.rfm_segment(%2$I.rfm_score(%2$I.rfm_state_recency(state, $1), $2, false),
+                                      %2$I.rfm_score(%2$I.rfm_state_frequency(state), $3),
+                                      %2$I.rfm_score(%2$I.rfm_state_monetary(state), $4))
+                ELSE %2$I.rfm_segment(%2$I.rfm_score(%2$I.rfm_state_recency(state, $1), $2, false),
+                                      %2$I.rfm_score(%2$I.rfm_state_frequency(state), $3),
+                                      %2$I.rfm_score(%2$I.rfm_state_monetary(state), $4), $5) END
+        WHERE %2$I.rfm_state_frequency(state) IS NOT NULL
+          AND (t.r_score, t.f_score, t.m_score, t.computed_segment) IS DISTINCT FROM
+              (%2$I.rfm_score(%2$I.rfm_state_recency(state, $1), $2, false),
+               %2$I.rfm_score(%2$I.rfm_state_frequency(state), $3),
+               %2$I.rfm_score(%2$I.rfm_state_monetary(state), $4),
+               CASE WHEN $5 IS NULL
+                THEN %2$I.rfm_segment(%2$I.rfm_score(%2$I.rfm_state_recency(state, $1), $2, false),
+                                      %2$I.rfm_score(%2$I.rfm_state_frequency(state), $3),
+                                      %2$I.rfm_score(%2$I.rfm_state_monetary(state), $4))
+                ELSE %2$I.rfm_segment(%2$I.rfm_score(%2$I.rfm_state_recency(state, $1), $2, false),
+                                      %2$I.rfm_score(%2$I.rfm_state_frequency(state), $3),
+                                      %2$I.rfm_score(%2$I.rfm_state_monetary(state), $4), $5) END)$$,
         job.data_table, ext)
       USING d, br, bf, bm, job.segment_map;
     GET DIAGNOSTICS rescored = ROW_COUNT;

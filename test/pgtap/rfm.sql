@@ -5,7 +5,7 @@ SET client_min_messages = warning;
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS crm_ext;
 SET LOCAL timezone = 'UTC';
-SELECT plan(59);
+SELECT plan(60);
 
 -- ---------------------------------------------------------------- catalog
 SELECT has_type('rfm');
@@ -148,6 +148,10 @@ SELECT is((SELECT count(*) FROM merged m JOIN (SELECT customer, rfm_agg(ts, amou
 SELECT is((SELECT rfm_state_agg(st)::text FROM merged), (SELECT rfm_state_agg(ts, amount)::text FROM tx WHERE ts IS NOT NULL),
           'the merging aggregate rolls states up exactly');
 SELECT is(rfm_state_merge(NULL, 'rfm1:-:1:0:5:5:1000000:0:1')::text, 'rfm1:-:1:0:5:5:1000000:0:1', 'merge with a NULL state keeps the other');
+SELECT is((SELECT count(*) FROM merged WHERE (rfm_final(st, '2025-01-01')).recency_days IS DISTINCT FROM rfm_state_recency(st, '2025-01-01')
+              OR (rfm_final(st, '2025-01-01')).frequency IS DISTINCT FROM rfm_state_frequency(st)
+              OR (rfm_final(st, '2025-01-01')).monetary IS DISTINCT FROM rfm_state_monetary(st)), 0::bigint,
+          'state accessors equal the rfm fields (NULL without a purchase)');
 
 -- text and binary round trips
 SELECT is((SELECT count(*) FROM merged WHERE st::text::rfm_state::text <> st::text), 0::bigint, 'text output/input round-trips');
