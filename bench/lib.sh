@@ -12,17 +12,10 @@ time_query() {
 
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
-# compare NAME BASELINE_SQL CANDIDATE_SQL [reps]: alternate runs, print medians and ratio
+# compare NAME BASELINE_SQL CANDIDATE_SQL [reps]: warm caches, then compare_with time_query
 compare() {
-    local name=$1 base=$2 cand=$3 reps=${4:-5} b=() c=() i
-    time_query "$base" >/dev/null; time_query "$cand" >/dev/null   # warm caches
-    for ((i = 0; i < reps; i++)); do
-        b+=("$(time_query "$base")"); c+=("$(time_query "$cand")")
-    done
-    local mb mc
-    mb=$(printf '%s\n' "${b[@]}" | median); mc=$(printf '%s\n' "${c[@]}" | median)
-    awk -v n="$name" -v b="$mb" -v c="$mc" -v r="$reps" \
-        'BEGIN { printf "%-58s baseline %9.1f ms  crm_ext %9.1f ms  ratio %.2fx  (median of %d)\n", n, b, c, c / b, r }'
+    time_query "$2" >/dev/null; time_query "$3" >/dev/null
+    compare_with time_query "$@"
 }
 
 # ensure_data CUSTOMERS: the generated data set (test/demo/generate.sql) of
@@ -36,14 +29,17 @@ ensure_data() {
     fi
 }
 
-# time_in_rollback SQL -> milliseconds of SQL run inside BEGIN ... ROLLBACK
+# time_in_rollback SQL -> milliseconds of SQL (all its statements, summed)
+# run inside BEGIN ... ROLLBACK, so it can be repeated on the same data
 time_in_rollback() {
     printf 'SET max_parallel_workers_per_gather = %s;\nSET jit = off;\nBEGIN;\n\\timing on\n%s;\n\\timing off\nROLLBACK;\n' \
         "${BENCH_WORKERS:-0}" "$1" |
-        psql -qX -v ON_ERROR_STOP=1 -d "${BENCH_DB:-postgres}" 2>&1 | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -1
+        psql -qX -v ON_ERROR_STOP=1 -d "${BENCH_DB:-postgres}" 2>&1 |
+        sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | awk '{ t += $1 } END { print t }'
 }
 
-# compare_with FUNC NAME BASELINE CANDIDATE [reps]: like compare, timing with FUNC
+# compare_with FUNC NAME BASELINE CANDIDATE [reps]: alternate runs timed with
+# FUNC, print medians, crm_ext/baseline and its inverse (how many times faster)
 compare_with() {
     local fn=$1 name=$2 base=$3 cand=$4 reps=${5:-5} b=() c=() i
     for ((i = 0; i < reps; i++)); do
@@ -52,5 +48,5 @@ compare_with() {
     local mb mc
     mb=$(printf '%s\n' "${b[@]}" | median); mc=$(printf '%s\n' "${c[@]}" | median)
     awk -v n="$name" -v b="$mb" -v c="$mc" -v r="$reps" \
-        'BEGIN { printf "%-58s baseline %9.1f ms  crm_ext %9.1f ms  ratio %.3fx = %.1fx cheaper  (median of %d)\n", n, b, c, c / b, b / c, r }'
+        'BEGIN { printf "%-58s baseline %9.1f ms  crm_ext %9.1f ms  ratio %.2fx (%.1fx faster)  (median of %d)\n", n, b, c, c / b, b / c, r }'
 }

@@ -16,3 +16,47 @@ crm_check_interrupts(void)
 {
 	CHECK_FOR_INTERRUPTS();
 }
+
+#include "access/xact.h"
+#include "funcapi.h"
+#include "storage/proc.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "crm_fmgr.h"
+
+TupleDesc
+crm_result_tupdesc(FunctionCallInfo fcinfo)
+{
+	TupleDesc	tupdesc = (TupleDesc) fcinfo->flinfo->fn_extra;
+
+	if (tupdesc == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "return type must be a row type");
+		tupdesc = BlessTupleDesc(CreateTupleDescCopy(tupdesc));
+		fcinfo->flinfo->fn_extra = tupdesc;
+		MemoryContextSwitchTo(old);
+	}
+	return tupdesc;
+}
+
+const char *
+crm_ext_schema(FunctionCallInfo fcinfo)
+{
+	return quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)));
+}
+
+void
+crm_stamp_now(CrmReadStamp *stamp)
+{
+	stamp->lxid = MyProc->lxid;
+	stamp->cid = GetCurrentCommandId(false);
+}
+
+bool
+crm_stamp_current(const CrmReadStamp *stamp)
+{
+	return stamp->lxid == MyProc->lxid && stamp->cid == GetCurrentCommandId(false);
+}

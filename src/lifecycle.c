@@ -13,9 +13,7 @@
 
 #include <math.h>
 
-#include "access/xact.h"
 #include "catalog/pg_type.h"
-#include "storage/proc.h"
 #include "datatype/timestamp.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -27,6 +25,7 @@
 #include "utils/timestamp.h"
 
 #include "core/spend_signals.h"
+#include "crm_fmgr.h"
 
 #define SPEND_MAGIC 0x53504E01	/* "SPN" + layout version 1 */
 #define SPEND_HDR 6				/* magic, as_of, months, days, usec, periods */
@@ -319,9 +318,7 @@ spend_signals_sql(PG_FUNCTION_ARGS)
 	Datum		v[9];
 	bool		nulls[9] = {0};
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	tupdesc = BlessTupleDesc(tupdesc);
+	tupdesc = crm_result_tupdesc(fcinfo);
 	spend_signals(spend, n, &s);
 	v[0] = Int32GetDatum(s.periods);
 	v[1] = Float8GetDatum(s.total);
@@ -359,9 +356,8 @@ typedef struct LcRule
 
 typedef struct LcRuleSet
 {
-	text	   *name;			/* cache key, with the snapshot it was read in */
-	LocalTransactionId lxid;
-	CommandId	cid;
+	text	   *name;			/* cache key, with when it was read */
+	CrmReadStamp read;
 	int			nrules;
 	LcRule	   *rules;
 } LcRuleSet;
@@ -369,7 +365,6 @@ typedef struct LcRuleSet
 static LcRuleSet *
 compile_rules(FunctionCallInfo fcinfo, text *name)
 {
-	char	   *schema = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));
 	StringInfoData sql;
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		args[1] = {PointerGetDatum(name)};
@@ -384,7 +379,7 @@ compile_rules(FunctionCallInfo fcinfo, text *name)
 	for (k = 0; k < LC_SIGNALS; k++)
 		appendStringInfo(&sql, ", min_%s::float8, max_%s::float8", lc_signal_names[k], lc_signal_names[k]);
 	appendStringInfo(&sql, " FROM %s.lifecycle_rules WHERE rule_set = $1 ORDER BY priority, action",
-					 quote_identifier(schema));
+					 crm_ext_schema(fcinfo));
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -395,7 +390,7 @@ compile_rules(FunctionCallInfo fcinfo, text *name)
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("lifecycle rule set \"%s\" does not exist", text_to_cstring(name)),
 				 errhint("Add its rules to %s.lifecycle_rules; the built-in set is \"default\".",
-						 quote_identifier(schema))));
+						 crm_ext_schema(fcinfo))));
 	old = MemoryContextSwitchTo(cxt);
 	rs = palloc0(sizeof(LcRuleSet));
 	rs->name = DatumGetTextPCopy(PointerGetDatum(name));
@@ -453,13 +448,12 @@ lifecycle_action(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("signal %s must not be NaN", lc_signal_names[k])));
 	}
-	if (rs == NULL || rs->lxid != MyProc->lxid || rs->cid != GetCurrentCommandId(false) ||
+	if (rs == NULL || !crm_stamp_current(&rs->read) ||
 		VARSIZE_ANY_EXHDR(rs->name) != VARSIZE_ANY_EXHDR(name) ||
 		memcmp(VARDATA_ANY(rs->name), VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name)) != 0)
 	{
 		rs = compile_rules(fcinfo, name);
-		rs->lxid = MyProc->lxid;
-		rs->cid = GetCurrentCommandId(false);
+		crm_stamp_now(&rs->read);
 		fcinfo->flinfo->fn_extra = rs;
 	}
 	for (i = 0; i < rs->nrules; i++)

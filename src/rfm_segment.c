@@ -8,9 +8,7 @@
  */
 #include "postgres.h"
 
-#include "access/xact.h"
 #include "catalog/pg_type.h"
-#include "storage/proc.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
@@ -18,6 +16,7 @@
 #include "utils/memutils.h"
 
 #include "core/segment_map.h"
+#include "crm_fmgr.h"
 
 static void
 check_score(const char *what, int v, int max_score)
@@ -45,9 +44,8 @@ rfm_segment_default(PG_FUNCTION_ARGS)
 
 typedef struct CompiledMap
 {
-	text	   *map_name;		/* the cache key, with the snapshot it was read in */
-	LocalTransactionId lxid;
-	CommandId	cid;
+	text	   *map_name;		/* the cache key, with when it was read */
+	CrmReadStamp read;
 	int			max_score;
 	int			nsegments;
 	text	  **segments;		/* distinct segment names */
@@ -74,8 +72,7 @@ static CompiledMap *
 compile_map(FunctionCallInfo fcinfo, text *map_name, MemoryContext cxt)
 {
 	/* the map tables live in the schema of this function, the extension's */
-	char	   *schema = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));
-	const char *qs = quote_identifier(schema);
+	const char *qs = crm_ext_schema(fcinfo);
 	char	   *sql;
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		args[1] = {PointerGetDatum(map_name)};
@@ -213,13 +210,12 @@ get_map(FunctionCallInfo fcinfo, text *map_name)
 
 	/* reread when the name changes or a later command may see other rules
 	 * (a PL/pgSQL loop that edits the map keeps this cache across statements) */
-	if (cm == NULL || cm->lxid != MyProc->lxid || cm->cid != GetCurrentCommandId(false) ||
+	if (cm == NULL || !crm_stamp_current(&cm->read) ||
 		VARSIZE_ANY_EXHDR(cm->map_name) != VARSIZE_ANY_EXHDR(map_name) ||
 		memcmp(VARDATA_ANY(cm->map_name), VARDATA_ANY(map_name), VARSIZE_ANY_EXHDR(map_name)) != 0)
 	{
 		cm = compile_map(fcinfo, map_name, fcinfo->flinfo->fn_mcxt);
-		cm->lxid = MyProc->lxid;
-		cm->cid = GetCurrentCommandId(false);
+		crm_stamp_now(&cm->read);
 		fcinfo->flinfo->fn_extra = cm;
 	}
 	return cm;

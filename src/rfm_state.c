@@ -23,6 +23,7 @@
 #include "utils/timestamp.h"
 
 #include "core/rfm_accum.h"
+#include "crm_fmgr.h"
 
 #define RFM_STATE_VERSION 1
 #define RFM_FLAG_HAS_AS_OF 0x0001	/* rows after as_of were filtered out */
@@ -312,17 +313,7 @@ rfm_result(FunctionCallInfo fcinfo, const RfmState *st, TimestampTz as_of)
 	Datum		values[13];
 	bool		nulls[13] = {0};
 
-	tupdesc = (TupleDesc) fcinfo->flinfo->fn_extra;
-	if (tupdesc == NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-
-		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-			elog(ERROR, "return type must be a row type");
-		tupdesc = BlessTupleDesc(CreateTupleDescCopy(tupdesc));
-		fcinfo->flinfo->fn_extra = tupdesc;
-		MemoryContextSwitchTo(old);
-	}
+	tupdesc = crm_result_tupdesc(fcinfo);
 	if (tupdesc->natts != 13)
 		elog(ERROR, "rfm type has %d attributes, expected 13", tupdesc->natts);
 
@@ -411,13 +402,10 @@ rfm_state_out(PG_FUNCTION_ARGS)
 	rfm_int128_to_text(money_get(st->acc.purchase_sum), ps);
 	rfm_int128_to_text(money_get(st->acc.refund_sum), rs);
 	double_to_shortest_decimal_buf(st->acc.max_amount, mx);
-	if (st->flags & RFM_FLAG_HAS_AS_OF)
-		PG_RETURN_CSTRING(psprintf("rfm1:" INT64_FORMAT ":" INT64_FORMAT ":" INT64_FORMAT
-								   ":" INT64_FORMAT ":" INT64_FORMAT ":%s:%s:%s",
-								   st->as_of, st->acc.n_purchases, st->acc.n_refunds,
-								   st->acc.first_purchase, st->acc.last_purchase, ps, rs, mx));
-	PG_RETURN_CSTRING(psprintf("rfm1:-:" INT64_FORMAT ":" INT64_FORMAT
+	PG_RETURN_CSTRING(psprintf("rfm1:%s:" INT64_FORMAT ":" INT64_FORMAT
 							   ":" INT64_FORMAT ":" INT64_FORMAT ":%s:%s:%s",
+							   (st->flags & RFM_FLAG_HAS_AS_OF) ?
+							   psprintf(INT64_FORMAT, st->as_of) : "-",
 							   st->acc.n_purchases, st->acc.n_refunds,
 							   st->acc.first_purchase, st->acc.last_purchase, ps, rs, mx));
 }
@@ -498,36 +486,31 @@ rfm_state_in(PG_FUNCTION_ARGS)
 			st->flags |= RFM_FLAG_HAS_AS_OF;
 			p = parse_int64_field(p, &st->as_of, &ok);
 		}
-		if (ok && *p == ':')
-			p = parse_int64_field(p + 1, &st->acc.n_purchases, &ok);
-		else
-			ok = false;
-		if (ok && *p == ':')
-			p = parse_int64_field(p + 1, &st->acc.n_refunds, &ok);
-		else
-			ok = false;
-		if (ok && *p == ':')
-			p = parse_int64_field(p + 1, &st->acc.first_purchase, &ok);
-		else
-			ok = false;
-		if (ok && *p == ':')
-			p = parse_int64_field(p + 1, &st->acc.last_purchase, &ok);
-		else
-			ok = false;
-		if (ok && *p == ':' && (used = rfm_int128_from_text(p + 1, &v128)) > 0)
+		/* the integer fields in text order, then the two sums */
 		{
-			st->acc.purchase_sum = money_make(v128);
-			p += 1 + used;
+			int64	   *ints[] = {&st->acc.n_purchases, &st->acc.n_refunds,
+								   &st->acc.first_purchase, &st->acc.last_purchase};
+			RfmMoney   *sums[] = {&st->acc.purchase_sum, &st->acc.refund_sum};
+			int			i;
+
+			for (i = 0; ok && i < lengthof(ints); i++)
+			{
+				if (*p != ':')
+					ok = false;
+				else
+					p = parse_int64_field(p + 1, ints[i], &ok);
+			}
+			for (i = 0; ok && i < lengthof(sums); i++)
+			{
+				if (*p != ':' || (used = rfm_int128_from_text(p + 1, &v128)) <= 0)
+					ok = false;
+				else
+				{
+					*sums[i] = money_make(v128);
+					p += 1 + used;
+				}
+			}
 		}
-		else
-			ok = false;
-		if (ok && *p == ':' && (used = rfm_int128_from_text(p + 1, &v128)) > 0)
-		{
-			st->acc.refund_sum = money_make(v128);
-			p += 1 + used;
-		}
-		else
-			ok = false;
 		if (ok && *p == ':')
 		{
 			errno = 0;
