@@ -18,6 +18,7 @@
 #include "utils/memutils.h"
 
 #include "core/quantile_breaks.h"
+#include "core/sort_doubles.h"
 
 #define RFM_MAX_CLASSES 1000
 
@@ -52,6 +53,8 @@ rfm_breaks_transfn(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1))
 		PG_RETURN_POINTER(st);	/* NULLs are not ranked, as in percentile_disc */
 	v = PG_GETARG_FLOAT8(1);
+	if (v == 0)
+		v = 0.0;				/* -0.0 equals 0.0; one sign keeps the output stable */
 	if (!isfinite(v))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -68,15 +71,6 @@ rfm_breaks_transfn(PG_FUNCTION_ARGS)
 	st->values[st->count++] = v;
 	st->sorted = false;
 	PG_RETURN_POINTER(st);
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a,
-				y = *(const double *) b;
-
-	return (x > y) - (x < y);
 }
 
 static void
@@ -114,7 +108,13 @@ rfm_breaks_finalfn(PG_FUNCTION_ARGS)
 	/* Sorting in place is harmless to other final calls sharing the state. */
 	if (!st->sorted)
 	{
-		qsort(st->values, st->count, sizeof(double), cmp_double);
+		double	   *tmp = NULL;
+
+		if (st->count >= SORT_DOUBLES_RADIX_MIN)
+			tmp = palloc_extended(SORT_DOUBLES_TMP(st->count) * sizeof(double), MCXT_ALLOC_HUGE);
+		sort_doubles(st->values, st->count, tmp);
+		if (tmp)
+			pfree(tmp);
 		st->sorted = true;
 	}
 	work = palloc_extended(QUANTILE_BREAKS_WORK(st->count, n) * sizeof(int64),

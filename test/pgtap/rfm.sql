@@ -5,7 +5,7 @@ SET client_min_messages = warning;
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS crm_ext;
 SET LOCAL timezone = 'UTC';
-SELECT plan(60);
+SELECT plan(61);
 
 -- ---------------------------------------------------------------- catalog
 SELECT has_type('rfm');
@@ -182,6 +182,18 @@ SELECT cmp_ok((SELECT count(*) FROM (SELECT x FROM (SELECT ntile(4) OVER (ORDER 
 SELECT is(rfm_score(5, '{2,4,6,8}', false), 3, 'lower-is-better reverses the class');
 SELECT is(rfm_score(1, '{2,4,6,8}', false), 5, 'smallest recency scores best');
 SELECT is((SELECT rfm_breaks(3) WITHIN GROUP (ORDER BY recency_days) FROM got) IS NOT NULL, true, 'breaks of real recency values');
+-- 1000 distinct values (both signs, tiny and huge, -0 and 0 as one value), each 3 times in
+-- random order: the radix-sort path; with 1000 classes every distinct value but the
+-- smallest is a cut point, so the breaks are PostgreSQL's own sort of the distinct values
+CREATE TABLE spread AS
+  SELECT v FROM (SELECT v FROM (SELECT CASE WHEN g = 1000 THEN 0::float8  -- odd part 2g+1 keeps magnitudes distinct
+                                            ELSE (1 - 2 * (g % 2)) * (2 * g + 1) * power(2::float8, (g * 37) % 201 - 100) END AS v
+                                FROM generate_series(1, 1000) g) d, generate_series(1, 3) r
+                 UNION ALL SELECT '-0'::float8) u
+  ORDER BY md5(random()::text);
+SELECT is((SELECT rfm_breaks(1000) WITHIN GROUP (ORDER BY v) FROM spread),
+          (SELECT (array_agg(v ORDER BY v))[2:1000] FROM (SELECT DISTINCT v FROM spread) d),
+          'radix-sorted breaks: 3001 values of 1000 distinct ones, every distinct value but the smallest is a cut');
 
 -- ---------------------------------------------------------------- segments
 CREATE TABLE grid (r int, fm int, seg text);

@@ -1,11 +1,12 @@
 #!/bin/bash
 # TAP: the header-free numeric core builds and runs without PostgreSQL, and
 # both matrix-multiplication kernels (run-time dispatched SIMD and the
-# portable baseline) match a naive triple loop for n = 1..41.
+# portable baseline) match a naive triple loop for n = 1..41, and the radix
+# sort behind rfm_breaks orders awkward doubles exactly as qsort does.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-echo "1..2"
+echo "1..3"
 n=0; fails=0
 for variant in "" "-DCRM_LINALG_BASELINE_ONLY"; do
     n=$((n + 1))
@@ -16,4 +17,10 @@ for variant in "" "-DCRM_LINALG_BASELINE_ONLY"; do
         echo "not ok $n - $name"; sed 's/^/# /' "$tmp/err" "$tmp/out"; fails=$((fails + 1))
     fi
 done
+n=$((n + 1))
+if gcc -O2 -Isrc test/t/sort_check.c src/core/sort_doubles.c -lm -o "$tmp/sc" 2>"$tmp/err" && "$tmp/sc" >"$tmp/out"; then
+    echo "ok $n - sort_doubles: $(cat "$tmp/out")"
+else
+    echo "not ok $n - sort_doubles"; sed 's/^/# /' "$tmp/err" "$tmp/out"; fails=$((fails + 1))
+fi
 exit $fails
