@@ -30,10 +30,12 @@ ensure_data() {
 }
 
 # time_in_rollback SQL -> milliseconds of SQL (all its statements, summed)
-# run inside BEGIN ... ROLLBACK, so it can be repeated on the same data
+# run inside BEGIN ... ROLLBACK, so it can be repeated on the same data.
+# $BENCH_UNTIMED (e.g. a VACUUM of the tables the last run left dead rows
+# in, as autovacuum would between nightly jobs) runs first, untimed.
 time_in_rollback() {
-    printf 'SET max_parallel_workers_per_gather = %s;\nSET jit = off;\nBEGIN;\n\\timing on\n%s;\n\\timing off\nROLLBACK;\n' \
-        "${BENCH_WORKERS:-0}" "$1" |
+    printf '%s\nSET max_parallel_workers_per_gather = %s;\nSET jit = off;\nBEGIN;\n\\timing on\n%s;\n\\timing off\nROLLBACK;\n' \
+        "${BENCH_UNTIMED:-}" "${BENCH_WORKERS:-0}" "$1" |
         psql -qX -v ON_ERROR_STOP=1 -d "${BENCH_DB:-postgres}" 2>&1 |
         sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | awk '{ t += $1 } END { print t }'
 }

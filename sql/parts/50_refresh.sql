@@ -54,14 +54,16 @@ CREATE TABLE crm_score_jobs (
     case_base      text,
     loaded_through timestamptz,
     last_as_of     timestamptz,
+    r_breaks       float8[],
+    f_breaks       float8[],
+    m_breaks       float8[],
     last_refresh   timestamptz,
     last_changed_customers bigint,
-    last_rescored  bigint,
     last_customers bigint,
     last_duration  interval
 );
 COMMENT ON TABLE crm_score_jobs IS
-    'Scored tables managed by crm_score_setup()/crm_refresh_scores(): where their transactions come from and how far they have been loaded';
+    'Scored tables managed by crm_score_setup()/crm_refresh_scores(): where their transactions come from, how far they have been loaded, and the quintile cut points of the last refresh';
 SELECT pg_catalog.pg_extension_config_dump('crm_score_jobs', '');
 
 CREATE FUNCTION crm_score_setup(target text, source regclass,
@@ -117,18 +119,15 @@ BEGIN
         END IF;
     END IF;
 
-    -- stored: the mergeable state and the scores; everything that depends on
-    -- the date is computed on read by the view, so a refresh rewrites only
-    -- customers whose transactions or scores changed
+    -- stored: only the mergeable state.  The refresh stores the quintile cut
+    -- points in crm_score_jobs, and the view derives indicators, scores and
+    -- segments from state + as_of + cut points on read, so a refresh rewrites
+    -- only the customers that have new transactions
     EXECUTE format($$CREATE TABLE %s (
         customer_id      %s PRIMARY KEY,
-        state            %I.rfm_state NOT NULL,
-        r_score          int,
-        f_score          int,
-        m_score          int,
-        computed_segment text) WITH (fillfactor = 70)$$, q_data, ctype, ext);  -- room for HOT updates
+        state            %I.rfm_state NOT NULL) WITH (fillfactor = 70)$$, q_data, ctype, ext);  -- room for HOT updates
     EXECUTE format('COMMENT ON TABLE %s IS %L', q_data,
-                   format('Per-customer RFM states of %s and their scores; read them through the view %s', source, q_target));
+                   format('Per-customer RFM states of %s; read them through the view %s', source, q_target));
     EXECUTE format($$CREATE TABLE %s (customer_id %s PRIMARY KEY, segment text NOT NULL CHECK (segment <> ''),
                       reason text, set_by name NOT NULL DEFAULT current_user,
                       set_at timestamptz NOT NULL DEFAULT now())$$, q_over, ctype);
@@ -137,21 +136,28 @@ BEGIN
     EXECUTE format($$CREATE VIEW %1$s AS
         SELECT d.customer_id, r.recency_days, r.frequency, r.monetary, r.first_txn, r.last_txn, r.tenure_days,
                r.mean_gap_days, r.avg_amount, r.purchases_per_30d, r.overdue_ratio,
-               d.r_score, d.f_score, d.m_score, concat(d.r_score, d.f_score, d.m_score) AS rfm_code,
-               coalesce(o.segment, d.computed_segment) AS segment, d.computed_segment,
+               sc.r_score, sc.f_score, sc.m_score, concat(sc.r_score, sc.f_score, sc.m_score) AS rfm_code,
+               coalesce(o.segment, sg.computed_segment) AS segment, sg.computed_segment,
                o.segment IS NOT NULL AS segment_overridden,
                (v.c).label AS value_class, (v.c).similarity AS similarity,
                j.last_as_of AS as_of, j.last_refresh AS refreshed_at
         FROM %2$s d
         JOIN %4$I.crm_score_jobs j ON j.data_table = %5$L::regclass
         CROSS JOIN LATERAL %4$I.rfm_final(d.state, j.last_as_of) r
+        CROSS JOIN LATERAL (SELECT %4$I.rfm_score(r.recency_days, j.r_breaks, false) AS r_score,
+                                   %4$I.rfm_score(r.frequency, j.f_breaks) AS f_score,
+                                   %4$I.rfm_score(r.monetary, j.m_breaks) AS m_score) sc
+        CROSS JOIN LATERAL (SELECT CASE WHEN j.segment_map IS NULL
+                                        THEN %4$I.rfm_segment(sc.r_score, sc.f_score, sc.m_score)
+                                        ELSE %4$I.rfm_segment(sc.r_score, sc.f_score, sc.m_score, j.segment_map)
+                                   END AS computed_segment) sg
         LEFT JOIN %4$I.crm_case_bases cb ON cb.name = j.case_base
         LEFT JOIN LATERAL (SELECT %4$I.cbr_classify(
                                %4$I.normalize_features(%4$I.rfm_features(r, cb.fields), cb.stats, cb.cost),
                                cb.cases, cb.labels, cb.group_sizes, cb.inner_weights, cb.group_weights, cb.rho) AS c
                            OFFSET 0) v ON true
         LEFT JOIN %3$s o ON o.customer_id = d.customer_id
-        WHERE d.r_score IS NOT NULL$$,
+        WHERE r.frequency IS NOT NULL$$,
         q_target, q_data, q_over, ext, (q_data)::regclass::oid);
     t := q_target::regclass;
     EXECUTE format('INSERT INTO %I.crm_score_jobs (target, data_table, override_table, source, customer_col, time_col, amount_col, segment_map)
@@ -203,7 +209,6 @@ DECLARE
     amount   text;
     cutoff   timestamptz;
     changed  bigint;
-    rescored bigint;
     n        bigint;
     br       float8[];
     bf       float8[];
@@ -242,11 +247,16 @@ BEGIN
                         = 'numeric'::regtype
                    THEN format('%I', job.amount_col) ELSE format('%I::float8', job.amount_col) END;
     -- 1. only the new transactions are read, (loaded_through, as_of], and
-    --    merged into the stored states of the customers they belong to
-    EXECUTE format($$INSERT INTO %1$s AS s (customer_id, state)
-        SELECT %2$I, %3$I.rfm_state_agg(%4$I, %5$s) FROM %6$s
-        WHERE %4$I > $1 AND %4$I <= $2 AND %2$I IS NOT NULL GROUP BY %2$I
-        ON CONFLICT (customer_id) DO UPDATE SET state = %3$I.rfm_state_merge(s.state, EXCLUDED.state)$$,
+    --    merged into the stored states of the customers they belong to.
+    --    MERGE joins once instead of probing and locking row by row as
+    --    INSERT ... ON CONFLICT does; the FOR UPDATE above keeps other
+    --    refreshes of this table out, and nothing else writes its states.
+    EXECUTE format($$MERGE INTO %1$s s
+        USING (SELECT %2$I AS customer_id, %3$I.rfm_state_agg(%4$I, %5$s) AS state FROM %6$s
+               WHERE %4$I > $1 AND %4$I <= $2 AND %2$I IS NOT NULL GROUP BY %2$I) n
+        ON s.customer_id = n.customer_id
+        WHEN MATCHED THEN UPDATE SET state = %3$I.rfm_state_merge(s.state, n.state)
+        WHEN NOT MATCHED THEN INSERT (customer_id, state) VALUES (n.customer_id, n.state)$$,
         job.data_table, job.customer_col, ext, job.time_col, amount, job.source)
       USING lower_t, cutoff;
     GET DIAGNOSTICS changed = ROW_COUNT;
@@ -258,44 +268,18 @@ BEGIN
                      FROM %2$s WHERE %1$I.rfm_state_frequency(state) IS NOT NULL$$, ext, job.data_table)
       INTO br, bf, bm, n USING d;
 
-    -- 3. rewrite only the customers whose scores or segment changed; the
-    --    view computes the date-dependent indicators on read
-    EXECUTE format($$UPDATE %1$s t
-        SET r_score = %2$I.rfm_score(%2$I.rfm_state_recency(state, $1), $2, false),
-            f_score = %2$I.rfm_score(%2$I.rfm_state_frequency(state), $3),
-            m_score = %2$I.rfm_score(%2$I.rfm_state_monetary(state), $4),
-            computed_segment = CASE WHEN $5 IS NULL
-                THEN %2$I.rfm_segment(%2$I.rfm_score(%2$I.rfm_state_recency(state, $1), $2, false),
-                                      %2$I.rfm_score(%2$I.rfm_state_frequency(state), $3),
-                                      %2$I.rfm_score(%2$I.rfm_state_monetary(state), $4))
-                ELSE %2$I.rfm_segment(%2$I.rfm_score(%2$I.rfm_state_recency(state, $1), $2, false),
-                                      %2$I.rfm_score(%2$I.rfm_state_frequency(state), $3),
-                                      %2$I.rfm_score(%2$I.rfm_state_monetary(state), $4), $5) END
-        WHERE %2$I.rfm_state_frequency(state) IS NOT NULL
-          AND (t.r_score, t.f_score, t.m_score, t.computed_segment) IS DISTINCT FROM
-              (%2$I.rfm_score(%2$I.rfm_state_recency(state, $1), $2, false),
-               %2$I.rfm_score(%2$I.rfm_state_frequency(state), $3),
-               %2$I.rfm_score(%2$I.rfm_state_monetary(state), $4),
-               CASE WHEN $5 IS NULL
-                THEN %2$I.rfm_segment(%2$I.rfm_score(%2$I.rfm_state_recency(state, $1), $2, false),
-                                      %2$I.rfm_score(%2$I.rfm_state_frequency(state), $3),
-                                      %2$I.rfm_score(%2$I.rfm_state_monetary(state), $4))
-                ELSE %2$I.rfm_segment(%2$I.rfm_score(%2$I.rfm_state_recency(state, $1), $2, false),
-                                      %2$I.rfm_score(%2$I.rfm_state_frequency(state), $3),
-                                      %2$I.rfm_score(%2$I.rfm_state_monetary(state), $4), $5) END)$$,
-        job.data_table, ext)
-      USING d, br, bf, bm, job.segment_map;
-    GET DIAGNOSTICS rescored = ROW_COUNT;
-
-    EXECUTE format($$UPDATE %I.crm_score_jobs SET loaded_through = $7, last_as_of = $2, last_refresh = now(),
-                     last_changed_customers = $3, last_rescored = $4, last_customers = $5,
-                     last_duration = clock_timestamp() - $6
+    -- 3. the view scores every customer from these cut points on read: no
+    --    customer row is rewritten because the quintiles moved
+    EXECUTE format($$UPDATE %I.crm_score_jobs SET loaded_through = $6, last_as_of = $2, last_refresh = now(),
+                     r_breaks = $7, f_breaks = $8, m_breaks = $9,
+                     last_changed_customers = $3, last_customers = $4,
+                     last_duration = clock_timestamp() - $5
                      WHERE target = $1$$, ext)
-      USING target, d, changed, rescored, n, started, cutoff;
+      USING target, d, changed, n, started, cutoff, br, bf, bm;
 END
 $fn$;
 COMMENT ON PROCEDURE crm_refresh_scores(regclass, timestamptz, boolean) IS
-    'Refreshes a scored view as of a date (default now()): merges only the transactions after the last refresh into the stored states, recomputes the tie-aware quintiles and segments and rewrites only the customers whose scores changed, all in one transaction';
+    'Refreshes a scored view as of a date (default now()): merges only the transactions after the last refresh into the stored states and recomputes the tie-aware quintile cut points the view scores with, all in one transaction';
 
 CREATE FUNCTION crm_case_base_build(
     target regclass, name text, k int DEFAULT 8, labels text[] DEFAULT NULL, seed int DEFAULT 42,
@@ -337,7 +321,7 @@ BEGIN
     DROP TABLE IF EXISTS pg_temp.crm_cb_points;
     EXECUTE format($$CREATE TEMP TABLE crm_cb_points ON COMMIT DROP AS
         SELECT customer_id::text AS customer_id, %1$I.rfm_features(%1$I.rfm_final(state, $1), $2) AS x
-        FROM %2$s WHERE r_score IS NOT NULL$$, ext, job.data_table) USING job.last_as_of, fields;
+        FROM %2$s WHERE %1$I.rfm_state_frequency(state) IS NOT NULL$$, ext, job.data_table) USING job.last_as_of, fields;
     EXECUTE format('SELECT (%I.feature_stats(x)).* FROM crm_cb_points', ext) INTO st;
     EXECUTE format('UPDATE crm_cb_points SET x = %I.normalize_features(x, $1, $2)', ext) USING st, cost;
 
