@@ -25,7 +25,16 @@
 #include "core/rfm_accum.h"
 #include "crm_fmgr.h"
 
-#define RFM_STATE_VERSION 1
+/*
+ * Two layouts share one header and are told apart by size and version: the
+ * wide one (88 bytes, any totals) and the compact one (64 bytes, counts and
+ * sums that fit 32/64 bits; see RfmCompact in core/rfm_accum.h).  New
+ * states start compact and widen once if they outgrow it; functions read
+ * both through rfm_state_load(), which yields the wide form.  The text and
+ * binary forms do not depend on the layout.
+ */
+#define RFM_STATE_VERSION 1			/* wide layout; also the binary wire version */
+#define RFM_STATE_VERSION_COMPACT 2
 #define RFM_FLAG_HAS_AS_OF 0x0001	/* rows after as_of were filtered out */
 
 typedef struct RfmState
@@ -37,7 +46,19 @@ typedef struct RfmState
 	RfmAccum	acc;
 } RfmState;
 
+typedef struct RfmStateCompact
+{
+	int32		vl_len_;
+	uint16		version;
+	uint16		flags;
+	int64		as_of;
+	RfmCompact	c;
+} RfmStateCompact;
+
 #define RFM_STATE_SIZE sizeof(RfmState)
+#define RFM_COMPACT_SIZE sizeof(RfmStateCompact)
+StaticAssertDecl(sizeof(RfmStateCompact) == 64,
+				 "the compact state must fit PostgreSQL's 64-byte allocation class");
 
 static RfmState *
 rfm_state_new(MemoryContext cxt, bool has_as_of, TimestampTz as_of)
@@ -52,19 +73,81 @@ rfm_state_new(MemoryContext cxt, bool has_as_of, TimestampTz as_of)
 	return st;
 }
 
-/* Fetch an rfm_state argument, detoasted and checked. */
-static RfmState *
-rfm_state_arg(FunctionCallInfo fcinfo, int argno)
+static RfmStateCompact *
+rfm_state_new_compact(MemoryContext cxt, bool has_as_of, TimestampTz as_of)
 {
-	struct varlena *raw = PG_DETOAST_DATUM(PG_GETARG_DATUM(argno));
+	RfmStateCompact *st = MemoryContextAllocZero(cxt, RFM_COMPACT_SIZE);
 
-	if (VARSIZE(raw) != RFM_STATE_SIZE || ((RfmState *) raw)->version != RFM_STATE_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("invalid rfm_state value"),
-				 errdetail("Size %u, expected %zu bytes of version %d.",
-						   (unsigned) VARSIZE(raw), RFM_STATE_SIZE, RFM_STATE_VERSION)));
-	return (RfmState *) raw;
+	SET_VARSIZE(st, RFM_COMPACT_SIZE);
+	st->version = RFM_STATE_VERSION_COMPACT;
+	st->flags = has_as_of ? RFM_FLAG_HAS_AS_OF : 0;
+	st->as_of = has_as_of ? as_of : 0;
+	return st;
+}
+
+/*
+ * The wide form of a state value: the value itself when it is wide, else
+ * *buf filled from the compact one (no allocation: accessors run once per
+ * stored customer).
+ */
+static const RfmState *
+rfm_state_load(const struct varlena *raw, RfmState *buf)
+{
+	const RfmState *w = (const RfmState *) raw;
+
+	if (VARSIZE(raw) == RFM_STATE_SIZE && w->version == RFM_STATE_VERSION)
+		return w;
+	if (VARSIZE(raw) == RFM_COMPACT_SIZE && w->version == RFM_STATE_VERSION_COMPACT)
+	{
+		const RfmStateCompact *c = (const RfmStateCompact *) raw;
+
+		SET_VARSIZE(buf, RFM_STATE_SIZE);
+		buf->version = RFM_STATE_VERSION;
+		buf->flags = c->flags;
+		buf->as_of = c->as_of;
+		rfm_compact_widen(&c->c, &buf->acc);
+		return buf;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("invalid rfm_state value"),
+			 errdetail("Size %u, expected %zu bytes of version %d or %zu bytes of version %d.",
+					   (unsigned) VARSIZE(raw), RFM_STATE_SIZE, RFM_STATE_VERSION,
+					   RFM_COMPACT_SIZE, RFM_STATE_VERSION_COMPACT)));
+	return NULL;				/* keep the compiler quiet */
+}
+
+/* Fetch an rfm_state argument, detoasted, checked, in its wide form. */
+static const RfmState *
+rfm_state_arg(FunctionCallInfo fcinfo, int argno, RfmState *buf)
+{
+	return rfm_state_load(PG_DETOAST_DATUM(PG_GETARG_DATUM(argno)), buf);
+}
+
+/* A state value from a wide state, compact when it fits, allocated in cxt. */
+static Datum
+rfm_state_pack(const RfmState *st, MemoryContext cxt)
+{
+	RfmCompact	c;
+
+	if (rfm_compact_narrow(&st->acc, &c))
+	{
+		RfmStateCompact *out = MemoryContextAlloc(cxt, RFM_COMPACT_SIZE);
+
+		SET_VARSIZE(out, RFM_COMPACT_SIZE);
+		out->version = RFM_STATE_VERSION_COMPACT;
+		out->flags = st->flags;
+		out->as_of = st->as_of;
+		out->c = c;
+		return PointerGetDatum(out);
+	}
+	else
+	{
+		RfmState   *out = MemoryContextAlloc(cxt, RFM_STATE_SIZE);
+
+		memcpy(out, st, RFM_STATE_SIZE);
+		return PointerGetDatum(out);
+	}
 }
 
 static void
@@ -155,18 +238,24 @@ check_same_as_of(const RfmState *a, const RfmState *b)
 
 /*
  * Shared row step.  In aggregate context the state is ours and is updated in
- * place (as float8_accum does), so a row costs no allocation.
+ * place (as float8_accum does), so a row costs no allocation.  A new state
+ * is made in the per-row context: the executor copies a new transition value
+ * into the aggregate's context anyway, and a first copy made there would
+ * stay allocated, doubling the memory and spreading each group's data over
+ * more cache lines.
  */
 static Datum
 rfm_transition(FunctionCallInfo fcinfo, bool has_as_of, int as_of_arg,
 			   bool numeric_amount)
 {
-	bool		amount_null = PG_ARGISNULL(2);
 	MemoryContext aggcxt;
-	RfmState   *st;
+	RfmStateCompact *hdr;		/* either layout: the header is shared */
 	TimestampTz as_of = 0;
 	TimestampTz t;
+	rfm_int128	micro = 0;
+	double		amount;
 	RfmAddResult r;
+	RfmState   *wide;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		ereport(ERROR,
@@ -188,21 +277,21 @@ rfm_transition(FunctionCallInfo fcinfo, bool has_as_of, int as_of_arg,
 	{
 		if (has_as_of)
 			check_as_of(as_of);
-		st = rfm_state_new(aggcxt, has_as_of, as_of);
+		hdr = rfm_state_new_compact(CurrentMemoryContext, has_as_of, as_of);
 	}
 	else
 	{
-		st = (RfmState *) PG_GETARG_POINTER(0);
-		if (has_as_of && st->as_of != as_of)
+		hdr = (RfmStateCompact *) PG_GETARG_POINTER(0);
+		if (has_as_of && hdr->as_of != as_of)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("as_of must be the same for every row of a group"),
-					 errdetail("Saw %s and %s.", pstrdup(timestamptz_to_str(st->as_of)),
+					 errdetail("Saw %s and %s.", pstrdup(timestamptz_to_str(hdr->as_of)),
 							   pstrdup(timestamptz_to_str(as_of)))));
 	}
 
-	if (PG_ARGISNULL(1) || amount_null)
-		PG_RETURN_POINTER(st);	/* rows with NULL time or amount are ignored */
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_POINTER(hdr); /* rows with NULL time or amount are ignored */
 
 	t = PG_GETARG_TIMESTAMPTZ(1);
 	if (TIMESTAMP_NOT_FINITE(t))
@@ -210,27 +299,33 @@ rfm_transition(FunctionCallInfo fcinfo, bool has_as_of, int as_of_arg,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("transaction time must be finite")));
 	if (has_as_of && t > as_of)
-		PG_RETURN_POINTER(st);	/* after the scoring date: not seen yet */
+		PG_RETURN_POINTER(hdr); /* after the scoring date: not seen yet */
 
 	if (numeric_amount)
-	{
-		rfm_int128	micro;
-		double		amount;
-
 		numeric_to_micro(PG_GETARG_NUMERIC(2), &micro, &amount);
-		r = rfm_accum_add_micro(&st->acc, t, micro, amount);
-		if (unlikely(r != RFM_ADD_OK))
+	else
+		amount = PG_GETARG_FLOAT8(2);
+
+	if (VARSIZE(hdr) == RFM_COMPACT_SIZE)
+	{
+		r = numeric_amount ? rfm_compact_add_micro(&hdr->c, t, micro, amount)
+			: rfm_compact_add(&hdr->c, t, amount);
+		if (likely(r == RFM_ADD_OK))
+			PG_RETURN_POINTER(hdr);
+		if (r != RFM_ADD_WIDEN)
 			report_add_error(r, amount);
+		/* outgrown: continue wide (the executor adopts the new value) */
+		wide = palloc(RFM_STATE_SIZE);
+		(void) rfm_state_load((struct varlena *) hdr, wide);	/* fills wide */
 	}
 	else
-	{
-		double		amount = PG_GETARG_FLOAT8(2);
+		wide = (RfmState *) hdr;
 
-		r = rfm_accum_add(&st->acc, t, amount);
-		if (unlikely(r != RFM_ADD_OK))
-			report_add_error(r, amount);
-	}
-	PG_RETURN_POINTER(st);
+	r = numeric_amount ? rfm_accum_add_micro(&wide->acc, t, micro, amount)
+		: rfm_accum_add(&wide->acc, t, amount);
+	if (unlikely(r != RFM_ADD_OK))
+		report_add_error(r, amount);
+	PG_RETURN_POINTER(wide);
 }
 
 PG_FUNCTION_INFO_V1(rfm_agg_transfn);
@@ -273,35 +368,44 @@ rfm_state_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt;
 	bool		in_agg = AggCheckCallContext(fcinfo, &aggcxt);
-	RfmState   *a,
-			   *b,
-			   *res;
+	struct varlena *raw_a;
+	RfmState	abuf,
+				bbuf,
+				res;
+	const RfmState *a,
+			   *b;
 
 	if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
 		PG_RETURN_NULL();
 	if (PG_ARGISNULL(0))
 	{
-		b = rfm_state_arg(fcinfo, 1);
-		res = MemoryContextAlloc(in_agg ? aggcxt : CurrentMemoryContext, RFM_STATE_SIZE);
-		memcpy(res, b, RFM_STATE_SIZE);
-		PG_RETURN_POINTER(res);
+		/* a copy of b, checked; in an aggregate the executor adopts it */
+		b = rfm_state_arg(fcinfo, 1, &bbuf);
+		PG_RETURN_DATUM(rfm_state_pack(b, CurrentMemoryContext));
 	}
-	a = rfm_state_arg(fcinfo, 0);
+	raw_a = PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	a = rfm_state_load(raw_a, &abuf);
 	if (PG_ARGISNULL(1))
-		PG_RETURN_POINTER(a);
-	b = rfm_state_arg(fcinfo, 1);
+		PG_RETURN_POINTER(raw_a);
+	b = rfm_state_arg(fcinfo, 1, &bbuf);
 	check_same_as_of(a, b);
 
-	if (in_agg && (Pointer) a == DatumGetPointer(PG_GETARG_DATUM(0)))
-		res = a;
-	else
-	{
-		res = palloc(RFM_STATE_SIZE);
-		memcpy(res, a, RFM_STATE_SIZE);
-	}
-	if (rfm_accum_merge(&res->acc, &b->acc) != RFM_ADD_OK)
+	memcpy(&res, a, RFM_STATE_SIZE);
+	if (rfm_accum_merge(&res.acc, &b->acc) != RFM_ADD_OK)
 		report_add_error(RFM_ADD_OVERFLOW, 0);
-	PG_RETURN_POINTER(res);
+
+	/* inside an aggregate the left state is ours: update it in place */
+	if (in_agg && (Pointer) raw_a == DatumGetPointer(PG_GETARG_DATUM(0)))
+	{
+		if (VARSIZE(raw_a) == RFM_STATE_SIZE)
+		{
+			memcpy(raw_a, &res, RFM_STATE_SIZE);
+			PG_RETURN_POINTER(raw_a);
+		}
+		if (rfm_compact_narrow(&res.acc, &((RfmStateCompact *) raw_a)->c))
+			PG_RETURN_POINTER(raw_a);
+	}
+	PG_RETURN_DATUM(rfm_state_pack(&res, CurrentMemoryContext));
 }
 
 /* Build the rfm composite from a state, as of a date. */
@@ -341,11 +445,12 @@ PG_FUNCTION_INFO_V1(rfm_agg_finalfn);
 Datum
 rfm_agg_finalfn(PG_FUNCTION_ARGS)
 {
-	RfmState   *st;
+	RfmState	buf;
+	const RfmState *st;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	st = rfm_state_arg(fcinfo, 0);
+	st = rfm_state_arg(fcinfo, 0, &buf);
 	if (st->acc.n_purchases == 0)
 		PG_RETURN_NULL();		/* no purchase up to as_of */
 	if (!(st->flags & RFM_FLAG_HAS_AS_OF))
@@ -361,7 +466,8 @@ PG_FUNCTION_INFO_V1(rfm_final);
 Datum
 rfm_final(PG_FUNCTION_ARGS)
 {
-	RfmState   *st = rfm_state_arg(fcinfo, 0);
+	RfmState	buf;
+	const RfmState *st = rfm_state_arg(fcinfo, 0, &buf);
 	TimestampTz as_of = PG_GETARG_TIMESTAMPTZ(1);
 
 	check_as_of(as_of);
@@ -394,7 +500,8 @@ PG_FUNCTION_INFO_V1(rfm_state_out);
 Datum
 rfm_state_out(PG_FUNCTION_ARGS)
 {
-	RfmState   *st = rfm_state_arg(fcinfo, 0);
+	RfmState	buf;
+	const RfmState *st = rfm_state_arg(fcinfo, 0, &buf);
 	char		ps[48],
 				rs[48],
 				mx[32];
@@ -527,7 +634,7 @@ rfm_state_in(PG_FUNCTION_ARGS)
 				 errmsg("invalid input syntax for type rfm_state: \"%s\"", input),
 				 errhint("Expected rfm1:<as_of|->:<purchases>:<refunds>:<first>:<last>:<purchase sum>:<refund sum>:<max amount>.")));
 	rfm_state_validate(st, ERRCODE_INVALID_TEXT_REPRESENTATION, input);
-	PG_RETURN_POINTER(st);
+	PG_RETURN_DATUM(rfm_state_pack(st, CurrentMemoryContext));
 }
 
 static void
@@ -551,11 +658,12 @@ PG_FUNCTION_INFO_V1(rfm_state_send);
 Datum
 rfm_state_send(PG_FUNCTION_ARGS)
 {
-	RfmState   *st = rfm_state_arg(fcinfo, 0);
+	RfmState	wide;
+	const RfmState *st = rfm_state_arg(fcinfo, 0, &wide);
 	StringInfoData buf;
 
 	pq_begintypsend(&buf);
-	pq_sendint16(&buf, st->version);
+	pq_sendint16(&buf, RFM_STATE_VERSION);	/* the wire format, whatever the layout */
 	pq_sendint16(&buf, st->flags);
 	pq_sendint64(&buf, st->as_of);
 	pq_sendint64(&buf, st->acc.n_purchases);
@@ -596,7 +704,7 @@ rfm_state_recv(PG_FUNCTION_ARGS)
 	st->acc.refund_sum = recv_money(buf);
 	st->acc.max_amount = pq_getmsgfloat8(buf);
 	rfm_state_validate(st, ERRCODE_INVALID_BINARY_REPRESENTATION, NULL);
-	PG_RETURN_POINTER(st);
+	PG_RETURN_DATUM(rfm_state_pack(st, CurrentMemoryContext));
 }
 
 /*
@@ -608,7 +716,8 @@ PG_FUNCTION_INFO_V1(rfm_state_recency);
 Datum
 rfm_state_recency(PG_FUNCTION_ARGS)
 {
-	RfmState   *st = rfm_state_arg(fcinfo, 0);
+	RfmState	buf;
+	const RfmState *st = rfm_state_arg(fcinfo, 0, &buf);
 	TimestampTz as_of = PG_GETARG_TIMESTAMPTZ(1);
 
 	if (st->acc.n_purchases == 0)
@@ -621,7 +730,8 @@ PG_FUNCTION_INFO_V1(rfm_state_frequency);
 Datum
 rfm_state_frequency(PG_FUNCTION_ARGS)
 {
-	RfmState   *st = rfm_state_arg(fcinfo, 0);
+	RfmState	buf;
+	const RfmState *st = rfm_state_arg(fcinfo, 0, &buf);
 
 	if (st->acc.n_purchases == 0)
 		PG_RETURN_NULL();
@@ -632,7 +742,8 @@ PG_FUNCTION_INFO_V1(rfm_state_monetary);
 Datum
 rfm_state_monetary(PG_FUNCTION_ARGS)
 {
-	RfmState   *st = rfm_state_arg(fcinfo, 0);
+	RfmState	buf;
+	const RfmState *st = rfm_state_arg(fcinfo, 0, &buf);
 
 	if (st->acc.n_purchases == 0)
 		PG_RETURN_NULL();

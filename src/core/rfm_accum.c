@@ -124,6 +124,92 @@ rfm_accum_merge(RfmAccum *into, const RfmAccum *from)
 	return RFM_ADD_OK;
 }
 
+RfmAddResult
+rfm_compact_add(RfmCompact *c, int64_t txn_time, double amount)
+{
+	double		scaled = amount * RFM_MONEY_SCALE;
+
+	if (isnan(amount))
+		return RFM_ADD_NOT_FINITE;
+	if (!(fabs(scaled) < 9.0e18))
+		return isfinite(amount) ? RFM_ADD_WIDEN : RFM_ADD_NOT_FINITE;
+	return rfm_compact_add_micro(c, txn_time, (rfm_int128) llrint(scaled), amount);
+}
+
+RfmAddResult
+rfm_compact_add_micro(RfmCompact *c, int64_t txn_time, rfm_int128 micro,
+					  double amount)
+{
+	int64_t		sum;
+
+	if (micro > INT64_MAX || micro < INT64_MIN)
+		return RFM_ADD_WIDEN;
+	if (amount > 0)
+	{
+		if (c->n_purchases == INT32_MAX ||
+			__builtin_add_overflow(c->purchase_sum, (int64_t) micro, &sum))
+			return RFM_ADD_WIDEN;
+		c->purchase_sum = sum;
+		if (c->n_purchases == 0)
+		{
+			c->first_purchase = txn_time;
+			c->last_purchase = txn_time;
+			c->max_amount = amount;
+		}
+		else
+		{
+			if (txn_time < c->first_purchase)
+				c->first_purchase = txn_time;
+			if (txn_time > c->last_purchase)
+				c->last_purchase = txn_time;
+			if (amount > c->max_amount)
+				c->max_amount = amount;
+		}
+		c->n_purchases++;
+	}
+	else if (amount < 0)
+	{
+		if (c->n_refunds == INT32_MAX ||
+			__builtin_add_overflow(c->refund_sum, (int64_t) micro, &sum))
+			return RFM_ADD_WIDEN;
+		c->refund_sum = sum;
+		c->n_refunds++;
+	}
+	return RFM_ADD_OK;
+}
+
+void
+rfm_compact_widen(const RfmCompact *c, RfmAccum *acc)
+{
+	acc->n_purchases = c->n_purchases;
+	acc->n_refunds = c->n_refunds;
+	acc->first_purchase = c->first_purchase;
+	acc->last_purchase = c->last_purchase;
+	acc->purchase_sum = money_make(c->purchase_sum);
+	acc->refund_sum = money_make(c->refund_sum);
+	acc->max_amount = c->max_amount;
+}
+
+bool
+rfm_compact_narrow(const RfmAccum *acc, RfmCompact *c)
+{
+	rfm_int128	ps = money_get(acc->purchase_sum),
+				rs = money_get(acc->refund_sum);
+
+	if (acc->n_purchases < 0 || acc->n_purchases > INT32_MAX ||
+		acc->n_refunds < 0 || acc->n_refunds > INT32_MAX ||
+		ps > INT64_MAX || ps < INT64_MIN || rs > INT64_MAX || rs < INT64_MIN)
+		return false;
+	c->n_purchases = (int32_t) acc->n_purchases;
+	c->n_refunds = (int32_t) acc->n_refunds;
+	c->first_purchase = acc->first_purchase;
+	c->last_purchase = acc->last_purchase;
+	c->purchase_sum = (int64_t) ps;
+	c->refund_sum = (int64_t) rs;
+	c->max_amount = acc->max_amount;
+	return true;
+}
+
 double
 rfm_money_to_double(rfm_int128 v)
 {

@@ -59,11 +59,33 @@ typedef struct RfmAccum
 	double		max_amount;		/* largest single purchase */
 } RfmAccum;
 
+/*
+ * The compact accumulator: the same information in 48 bytes, for the
+ * common case of counts below 2^31 and sums within int64 micro-units
+ * (+/-9.2e12).  rfm_agg's hash aggregate keeps one state per customer and
+ * touches it on every row; a 64-byte state (with its 16-byte header) fits
+ * PostgreSQL's 64-byte allocation class where the 88-byte wide one takes
+ * 128, and that memory is what a hash aggregate over many customers waits
+ * on.  A state that outgrows it is widened once, and results are
+ * bit-identical either way.
+ */
+typedef struct RfmCompact
+{
+	int32_t		n_purchases;
+	int32_t		n_refunds;
+	int64_t		first_purchase;
+	int64_t		last_purchase;
+	int64_t		purchase_sum;	/* micro-units */
+	int64_t		refund_sum;
+	double		max_amount;
+} RfmCompact;
+
 typedef enum RfmAddResult
 {
 	RFM_ADD_OK = 0,
 	RFM_ADD_NOT_FINITE,			/* amount is NaN or infinite */
-	RFM_ADD_OVERFLOW			/* amount or running sum beyond int128 range */
+	RFM_ADD_OVERFLOW,			/* amount or running sum beyond int128 range */
+	RFM_ADD_WIDEN				/* compact only: does not fit, nothing changed */
 } RfmAddResult;
 
 /* Derived indicators, as the rfm composite type reports them. */
@@ -93,6 +115,14 @@ RfmAddResult rfm_accum_add(RfmAccum *acc, int64_t txn_time, double amount);
 RfmAddResult rfm_accum_add_micro(RfmAccum *acc, int64_t txn_time,
 								 rfm_int128 micro, double amount);
 RfmAddResult rfm_accum_merge(RfmAccum *into, const RfmAccum *from);
+
+/* Compact counterparts; RFM_ADD_WIDEN leaves the accumulator unchanged. */
+RfmAddResult rfm_compact_add(RfmCompact *c, int64_t txn_time, double amount);
+RfmAddResult rfm_compact_add_micro(RfmCompact *c, int64_t txn_time,
+								   rfm_int128 micro, double amount);
+void		rfm_compact_widen(const RfmCompact *c, RfmAccum *acc);
+/* false when acc does not fit the compact form */
+bool		rfm_compact_narrow(const RfmAccum *acc, RfmCompact *c);
 void		rfm_accum_indicators(const RfmAccum *acc, int64_t as_of,
 								 RfmIndicators *out);
 double		rfm_money_to_double(rfm_int128 v);

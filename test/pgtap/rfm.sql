@@ -5,7 +5,7 @@ SET client_min_messages = warning;
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS crm_ext;
 SET LOCAL timezone = 'UTC';
-SELECT plan(61);
+SELECT plan(68);
 
 -- ---------------------------------------------------------------- catalog
 SELECT has_type('rfm');
@@ -161,6 +161,41 @@ CREATE TABLE bin_in (LIKE bin_out);
 COPY bin_in FROM '/tmp/crm_ext_rfm_state.bin' WITH (FORMAT binary);
 SELECT is((SELECT count(*) FROM bin_in i JOIN bin_out o USING (customer) WHERE i.st::text = o.st::text), (SELECT count(*) FROM bin_out),
           'binary send/receive round-trips');
+
+-- ---------------------------------------------------------------- compact and wide layouts
+-- A state starts in 64 bytes (counts below 2^31, sums within +/-9.2e12 in micro-units) and
+-- widens once when a sum outgrows that; results must not depend on the layout.  Customer c
+-- buys on days 1, 3, 4, 5 (float8: c * 2^40 each, exact in micro-units; numeric:
+-- c * 1e12 + k + 0.01) and refunds 0.25 on day 2: customers 1-2 stay compact, 3-6 outgrow
+-- it.  Numeric sums are the exact reference.
+CREATE TABLE big AS SELECT c AS customer, '2024-01-01'::timestamptz + k * interval '1 day' AS ts,
+                           CASE WHEN k = 2 THEN -0.25 ELSE c * 2::float8 ^ 40 END AS amount,
+                           CASE WHEN k = 2 THEN -0.25 ELSE c * 1e12 + k + 0.01 END AS amount_num
+                    FROM generate_series(1, 6) c, generate_series(1, 5) k;
+SELECT is((SELECT array_agg(pg_column_size(s) ORDER BY customer) FROM (SELECT customer, rfm_state_agg(ts, amount) s FROM big GROUP BY customer) x),
+          '{64,64,88,88,88,88}'::int[], 'states take 64 bytes until a sum outgrows int64 micro-units, then 88');
+SELECT is((SELECT count(*) FROM (SELECT customer, rfm_agg(ts, amount, '2025-01-01') AS r, sum(amount::numeric)::float8 AS ref
+                                 FROM big GROUP BY customer) x
+           WHERE (r).monetary <> ref OR (r).frequency <> 4 OR (r).refunds <> 1 OR (r).max_amount <> customer * 2::float8 ^ 40), 0::bigint,
+          'a float8 state that widens mid-group keeps exact sums, counts and maximum');
+SELECT is((SELECT count(*) FROM (SELECT customer, rfm_state_agg(ts, amount_num)::text AS s,
+                                        sum(amount_num) FILTER (WHERE amount_num > 0) * 1000000 AS ps
+                                 FROM big GROUP BY customer) x
+           WHERE split_part(s, ':', 7)::numeric <> ps OR split_part(s, ':', 8) <> '-250000'), 0::bigint,
+          'a numeric state that widens mid-group keeps exact micro-unit sums');
+SELECT is((SELECT count(*) FROM (SELECT customer, rfm_state_merge(a.s, b.s)::text AS m, w.s::text AS whole
+                                 FROM (SELECT customer, rfm_state_agg(ts, amount_num) s FROM big WHERE ts < '2024-01-04' GROUP BY customer) a
+                                 JOIN (SELECT customer, rfm_state_agg(ts, amount_num) s FROM big WHERE ts >= '2024-01-04' GROUP BY customer) b USING (customer)
+                                 JOIN (SELECT customer, rfm_state_agg(ts, amount_num) s FROM big GROUP BY customer) w USING (customer)) x
+           WHERE m <> whole), 0::bigint, 'merging two compact halves whose sum outgrows the compact form equals the whole');
+SELECT is((SELECT rfm_state_agg(s)::text FROM (SELECT rfm_state_agg(ts, amount) s FROM big GROUP BY customer) x),
+          (SELECT rfm_state_agg(ts, amount)::text FROM big), 'rolling up compact and wide states equals one state over all rows');
+SELECT is((SELECT count(*) FROM (SELECT rfm_state_agg(ts, amount) s FROM big GROUP BY customer) x
+           WHERE s::text::rfm_state::text <> s::text OR pg_column_size(s::text::rfm_state) <> pg_column_size(s)), 0::bigint,
+          'text input keeps the layout a state needs');
+SELECT is((SELECT count(*) FROM (SELECT customer, rfm_state_agg(ts, amount) s FROM big GROUP BY customer) x
+           WHERE rfm_state_monetary(s) <> (SELECT sum(amount::numeric)::float8 FROM big b WHERE b.customer = x.customer)
+              OR rfm_state_frequency(s) <> 4), 0::bigint, 'accessors read both layouts');
 
 -- ---------------------------------------------------------------- breaks and scores
 SELECT is((SELECT array_agg(c ORDER BY s) FROM (SELECT rfm_score(g, b) s, count(*) c
