@@ -136,7 +136,6 @@ spend_by_period_transfn(PG_FUNCTION_ARGS)
 	{
 		Datum	   *elems;
 		int			i;
-		MemoryContext old;
 
 		if (TIMESTAMP_NOT_FINITE(key[1]))
 			ereport(ERROR,
@@ -146,12 +145,12 @@ spend_by_period_transfn(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("periods must be between 1 and %d, got %d", SPEND_MAX_PERIODS, periods)));
-		old = MemoryContextSwitchTo(aggcxt);
+		/* made in the per-row context: the executor copies a new state into
+		 * the aggregate's, and a first copy there would never be freed */
 		elems = palloc0(sizeof(Datum) * (SPEND_HDR + periods));
 		for (i = 0; i < SPEND_HDR + periods; i++)
 			elems[i] = Int64GetDatum(i < SPEND_HDR ? key[i] : 0);
 		state = construct_array(elems, SPEND_HDR + periods, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
-		MemoryContextSwitchTo(old);
 	}
 	else
 	{
@@ -222,7 +221,7 @@ spend_by_period_combine(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 	{
 		b = spend_state_arg(fcinfo, 1);
-		a = (ArrayType *) MemoryContextAlloc(in_agg ? aggcxt : CurrentMemoryContext, VARSIZE(b));
+		a = (ArrayType *) palloc(VARSIZE(b));	/* in an aggregate, the executor adopts it */
 		memcpy(a, b, VARSIZE(b));
 		PG_RETURN_ARRAYTYPE_P(a);
 	}
