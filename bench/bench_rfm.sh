@@ -8,7 +8,7 @@ CUSTOMERS=${BENCH_CUSTOMERS:-200000}
 export PGOPTIONS="-c client_min_messages=warning"
 psql -qX -d postgres -c "CREATE EXTENSION IF NOT EXISTS crm_ext"
 ensure_data "$CUSTOMERS"
-psql -qX -v ON_ERROR_STOP=1 -d postgres <<'SQL'
+psql -qX -v ON_ERROR_STOP=1 -d postgres >/dev/null <<'SQL'
 DROP TABLE IF EXISTS bench_txn, bench_txn_shuffled, bench_txn_clustered;
 CREATE TABLE bench_txn AS SELECT customer_id, txn_time, amount::float8 AS amount, amount AS amount_num FROM transactions;
 -- the same rows in random order: customers' rows then arrive in the order

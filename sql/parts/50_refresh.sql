@@ -133,31 +133,36 @@ BEGIN
                       set_at timestamptz NOT NULL DEFAULT now())$$, q_over, ctype);
     EXECUTE format('COMMENT ON TABLE %s IS %L', q_over,
                    format('Segments pinned by hand; they win over the computed segment in %s, now and after every refresh', q_target));
+    -- The view is read by BI tools, often all of it: rfm_final runs once per
+    -- row in a LATERAL subquery kept apart by OFFSET 0 (a function in FROM
+    -- would go through a tuplestore per row, and a flattened subquery would
+    -- call it once per column); scores and segment are plain expressions, so
+    -- only the columns a query reads are computed, and a filter on
+    -- customer_id still reaches the primary key.
     EXECUTE format($$CREATE VIEW %1$s AS
-        SELECT d.customer_id, r.recency_days, r.frequency, r.monetary, r.first_txn, r.last_txn, r.tenure_days,
-               r.mean_gap_days, r.avg_amount, r.purchases_per_30d, r.overdue_ratio,
-               sc.r_score, sc.f_score, sc.m_score, concat(sc.r_score, sc.f_score, sc.m_score) AS rfm_code,
-               coalesce(o.segment, sg.computed_segment) AS segment, sg.computed_segment,
+        SELECT d.customer_id, (f.r).recency_days, (f.r).frequency, (f.r).monetary, (f.r).first_txn, (f.r).last_txn,
+               (f.r).tenure_days, (f.r).mean_gap_days, (f.r).avg_amount, (f.r).purchases_per_30d, (f.r).overdue_ratio,
+               %4$I.rfm_score((f.r).recency_days, j.r_breaks, false) AS r_score,
+               %4$I.rfm_score((f.r).frequency, j.f_breaks) AS f_score,
+               %4$I.rfm_score((f.r).monetary, j.m_breaks) AS m_score,
+               concat(%4$I.rfm_score((f.r).recency_days, j.r_breaks, false), %4$I.rfm_score((f.r).frequency, j.f_breaks), %4$I.rfm_score((f.r).monetary, j.m_breaks)) AS rfm_code,
+               coalesce(o.segment, CASE WHEN j.segment_map IS NULL THEN %4$I.rfm_segment(%4$I.rfm_score((f.r).recency_days, j.r_breaks, false), %4$I.rfm_score((f.r).frequency, j.f_breaks), %4$I.rfm_score((f.r).monetary, j.m_breaks))
+                    ELSE %4$I.rfm_segment(%4$I.rfm_score((f.r).recency_days, j.r_breaks, false), %4$I.rfm_score((f.r).frequency, j.f_breaks), %4$I.rfm_score((f.r).monetary, j.m_breaks), j.segment_map) END) AS segment,
+               CASE WHEN j.segment_map IS NULL THEN %4$I.rfm_segment(%4$I.rfm_score((f.r).recency_days, j.r_breaks, false), %4$I.rfm_score((f.r).frequency, j.f_breaks), %4$I.rfm_score((f.r).monetary, j.m_breaks))
+                    ELSE %4$I.rfm_segment(%4$I.rfm_score((f.r).recency_days, j.r_breaks, false), %4$I.rfm_score((f.r).frequency, j.f_breaks), %4$I.rfm_score((f.r).monetary, j.m_breaks), j.segment_map) END AS computed_segment,
                o.segment IS NOT NULL AS segment_overridden,
                (v.c).label AS value_class, (v.c).similarity AS similarity,
                j.last_as_of AS as_of, j.last_refresh AS refreshed_at
         FROM %2$s d
         JOIN %4$I.crm_score_jobs j ON j.data_table = %5$L::regclass
-        CROSS JOIN LATERAL %4$I.rfm_final(d.state, j.last_as_of) r
-        CROSS JOIN LATERAL (SELECT %4$I.rfm_score(r.recency_days, j.r_breaks, false) AS r_score,
-                                   %4$I.rfm_score(r.frequency, j.f_breaks) AS f_score,
-                                   %4$I.rfm_score(r.monetary, j.m_breaks) AS m_score) sc
-        CROSS JOIN LATERAL (SELECT CASE WHEN j.segment_map IS NULL
-                                        THEN %4$I.rfm_segment(sc.r_score, sc.f_score, sc.m_score)
-                                        ELSE %4$I.rfm_segment(sc.r_score, sc.f_score, sc.m_score, j.segment_map)
-                                   END AS computed_segment) sg
+        CROSS JOIN LATERAL (SELECT %4$I.rfm_final(d.state, j.last_as_of) AS r OFFSET 0) f
         LEFT JOIN %4$I.crm_case_bases cb ON cb.name = j.case_base
         LEFT JOIN LATERAL (SELECT %4$I.cbr_classify(
-                               %4$I.normalize_features(%4$I.rfm_features(r, cb.fields), cb.stats, cb.cost),
+                               %4$I.normalize_features(%4$I.rfm_features(f.r, cb.fields), cb.stats, cb.cost),
                                cb.cases, cb.labels, cb.group_sizes, cb.inner_weights, cb.group_weights, cb.rho) AS c
                            OFFSET 0) v ON true
         LEFT JOIN %3$s o ON o.customer_id = d.customer_id
-        WHERE r.frequency IS NOT NULL$$,
+        WHERE (f.r).frequency IS NOT NULL$$,
         q_target, q_data, q_over, ext, (q_data)::regclass::oid);
     t := q_target::regclass;
     EXECUTE format('INSERT INTO %I.crm_score_jobs (target, data_table, override_table, source, customer_col, time_col, amount_col, segment_map)

@@ -5,7 +5,7 @@ SET client_min_messages = warning;
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS crm_ext;
 SET LOCAL timezone = 'UTC';
-SELECT plan(26);
+SELECT plan(27);
 
 CREATE TABLE sales (client bigint, at timestamptz, value numeric(12,2));
 INSERT INTO sales
@@ -52,6 +52,14 @@ SELECT is((SELECT count(*) FROM (SELECT customer_id, rfm_code, segment, monetary
                                  EXCEPT SELECT * FROM pg_temp.reference('2024-11-01')) d), 0::bigint,
           'incremental refresh equals a full computation over all history');
 SELECT is((SELECT count(*) FROM scores WHERE as_of <> '2024-11-01'), 0::bigint, 'as_of recorded');
+SET LOCAL enable_seqscan = off;
+CREATE TEMP TABLE plan_lines AS SELECT * FROM (VALUES ('')) v(l) WHERE false;
+DO $$ DECLARE line text; BEGIN
+  FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) SELECT * FROM scores WHERE customer_id = 7' LOOP INSERT INTO plan_lines VALUES (line); END LOOP;
+END $$;
+SELECT ok((SELECT bool_or(l ~ 'Index Scan using scores_data_pkey') AND bool_or(l ~ 'Index Cond: \(customer_id = 7\)') FROM plan_lines),
+          'a lookup of one customer in the view reaches the primary key of the state table');
+RESET enable_seqscan;
 
 -- a manual override wins and survives refreshes
 INSERT INTO scores_overrides (customer_id, segment, reason) VALUES (7, 'VIP - do not contact', 'relationship manager');
