@@ -323,7 +323,9 @@ BEGIN
     END IF;
 
     -- every scored customer's normalized indicator vector
-    DROP TABLE IF EXISTS pg_temp.crm_cb_points;
+    IF to_regclass('pg_temp.crm_cb_points') IS NOT NULL THEN  -- no NOTICE when there is none
+        DROP TABLE pg_temp.crm_cb_points;
+    END IF;
     EXECUTE format($$CREATE TEMP TABLE crm_cb_points ON COMMIT DROP AS
         SELECT customer_id::text AS customer_id, %1$I.rfm_features(%1$I.rfm_final(state, $1), $2) AS x
         FROM %2$s WHERE %1$I.rfm_state_frequency(state) IS NOT NULL$$, ext, job.data_table) USING job.last_as_of, fields;
@@ -331,7 +333,9 @@ BEGIN
     EXECUTE format('UPDATE crm_cb_points SET x = %I.normalize_features(x, $1, $2)', ext) USING st, cost;
 
     -- k-means, then the real customer nearest each centroid is the typical customer
-    DROP TABLE IF EXISTS pg_temp.crm_cb_typical;
+    IF to_regclass('pg_temp.crm_cb_typical') IS NOT NULL THEN  -- no NOTICE when there is none
+        DROP TABLE pg_temp.crm_cb_typical;
+    END IF;
     EXECUTE format($$CREATE TEMP TABLE crm_cb_typical ON COMMIT DROP AS
         WITH c AS (SELECT %1$I.kmeans(x, $1, $2) AS cen FROM crm_cb_points),
              a AS (SELECT p.customer_id, p.x, c.cen, %1$I.kmeans_assign(p.x, c.cen) AS cl FROM crm_cb_points p, c),
