@@ -60,17 +60,14 @@ typedef struct RfmStateCompact
 StaticAssertDecl(sizeof(RfmStateCompact) == 64,
 				 "the compact state must fit PostgreSQL's 64-byte allocation class");
 
-static RfmState *
-rfm_state_new(MemoryContext cxt, bool has_as_of, TimestampTz as_of)
+/* An empty wide state without as_of, for the input functions to fill. */
+static void
+rfm_state_init(RfmState *st)
 {
-	RfmState   *st = MemoryContextAllocZero(cxt, RFM_STATE_SIZE);
-
+	memset(st, 0, RFM_STATE_SIZE);
 	SET_VARSIZE(st, RFM_STATE_SIZE);
 	st->version = RFM_STATE_VERSION;
-	st->flags = has_as_of ? RFM_FLAG_HAS_AS_OF : 0;
-	st->as_of = has_as_of ? as_of : 0;
 	rfm_accum_init(&st->acc);
-	return st;
 }
 
 static RfmStateCompact *
@@ -574,13 +571,15 @@ Datum
 rfm_state_in(PG_FUNCTION_ARGS)
 {
 	char	   *input = PG_GETARG_CSTRING(0);
-	RfmState   *st = rfm_state_new(CurrentMemoryContext, false, 0);
+	RfmState	wide;				/* filled here, packed once at the end */
+	RfmState   *st = &wide;
 	const char *p = input;
 	bool		ok = true;
 	int			used;
 	char	   *end;
 	rfm_int128	v128;
 
+	rfm_state_init(st);
 	if (strncmp(p, "rfm1:", 5) != 0)
 		ok = false;
 	else
@@ -681,9 +680,11 @@ Datum
 rfm_state_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	RfmState   *st = rfm_state_new(CurrentMemoryContext, false, 0);
+	RfmState	wide;				/* filled here, packed once at the end */
+	RfmState   *st = &wide;
 	const int	wire_size = 2 + 2 + 8 * 5 + 16 * 2 + 8;
 
+	rfm_state_init(st);
 	if (buf->len - buf->cursor != wire_size)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),

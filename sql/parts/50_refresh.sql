@@ -57,13 +57,16 @@ CREATE TABLE crm_score_jobs (
     r_breaks       float8[],
     f_breaks       float8[],
     m_breaks       float8[],
+    segment_grid   text[],
     last_refresh   timestamptz,
     last_changed_customers bigint,
     last_customers bigint,
     last_duration  interval
 );
 COMMENT ON TABLE crm_score_jobs IS
-    'Scored tables managed by crm_score_setup()/crm_refresh_scores(): where their transactions come from, how far they have been loaded, and the quintile cut points of the last refresh';
+    'Scored tables managed by crm_score_setup()/crm_refresh_scores(): where their transactions come from, how far they have been loaded, and the quintile cut points and segment grid of the last refresh';
+COMMENT ON COLUMN crm_score_jobs.segment_grid IS
+    'Segment of every score combination at the last refresh: element (r-1)*25 + (f-1)*5 + m; the view reads segments from it, so readers need no rights on the segment map tables and map edits take effect at the next refresh';
 SELECT pg_catalog.pg_extension_config_dump('crm_score_jobs', '');
 
 CREATE FUNCTION crm_score_setup(target text, source regclass,
@@ -138,7 +141,8 @@ BEGIN
     -- would go through a tuplestore per row, and a flattened subquery would
     -- call it once per column); scores and segment are plain expressions, so
     -- only the columns a query reads are computed, and a filter on
-    -- customer_id still reaches the primary key.
+    -- customer_id still reaches the primary key.  Segments come from the
+    -- grid the refresh stored, not from the map tables.
     EXECUTE format($$CREATE VIEW %1$s AS
         SELECT d.customer_id, (f.r).recency_days, (f.r).frequency, (f.r).monetary, (f.r).first_txn, (f.r).last_txn,
                (f.r).tenure_days, (f.r).mean_gap_days, (f.r).avg_amount, (f.r).purchases_per_30d, (f.r).overdue_ratio,
@@ -146,10 +150,8 @@ BEGIN
                %4$I.rfm_score((f.r).frequency, j.f_breaks) AS f_score,
                %4$I.rfm_score((f.r).monetary, j.m_breaks) AS m_score,
                concat(%4$I.rfm_score((f.r).recency_days, j.r_breaks, false), %4$I.rfm_score((f.r).frequency, j.f_breaks), %4$I.rfm_score((f.r).monetary, j.m_breaks)) AS rfm_code,
-               coalesce(o.segment, CASE WHEN j.segment_map IS NULL THEN %4$I.rfm_segment(%4$I.rfm_score((f.r).recency_days, j.r_breaks, false), %4$I.rfm_score((f.r).frequency, j.f_breaks), %4$I.rfm_score((f.r).monetary, j.m_breaks))
-                    ELSE %4$I.rfm_segment(%4$I.rfm_score((f.r).recency_days, j.r_breaks, false), %4$I.rfm_score((f.r).frequency, j.f_breaks), %4$I.rfm_score((f.r).monetary, j.m_breaks), j.segment_map) END) AS segment,
-               CASE WHEN j.segment_map IS NULL THEN %4$I.rfm_segment(%4$I.rfm_score((f.r).recency_days, j.r_breaks, false), %4$I.rfm_score((f.r).frequency, j.f_breaks), %4$I.rfm_score((f.r).monetary, j.m_breaks))
-                    ELSE %4$I.rfm_segment(%4$I.rfm_score((f.r).recency_days, j.r_breaks, false), %4$I.rfm_score((f.r).frequency, j.f_breaks), %4$I.rfm_score((f.r).monetary, j.m_breaks), j.segment_map) END AS computed_segment,
+               coalesce(o.segment, j.segment_grid[(%4$I.rfm_score((f.r).recency_days, j.r_breaks, false) - 1) * 25 + (%4$I.rfm_score((f.r).frequency, j.f_breaks) - 1) * 5 + %4$I.rfm_score((f.r).monetary, j.m_breaks)]) AS segment,
+               j.segment_grid[(%4$I.rfm_score((f.r).recency_days, j.r_breaks, false) - 1) * 25 + (%4$I.rfm_score((f.r).frequency, j.f_breaks) - 1) * 5 + %4$I.rfm_score((f.r).monetary, j.m_breaks)] AS computed_segment,
                o.segment IS NOT NULL AS segment_overridden,
                (v.c).label AS value_class, (v.c).similarity AS similarity,
                j.last_as_of AS as_of, j.last_refresh AS refreshed_at
@@ -218,6 +220,8 @@ DECLARE
     br       float8[];
     bf       float8[];
     bm       float8[];
+    grid     text[];
+    map_max  int;
 BEGIN
     -- one refresh of a table at a time; a failure anywhere rolls all of it back
     EXECUTE format('SELECT * FROM %I.crm_score_jobs WHERE target = $1 FOR UPDATE', ext) INTO job USING target;
@@ -253,9 +257,10 @@ BEGIN
                    THEN format('%I', job.amount_col) ELSE format('%I::float8', job.amount_col) END;
     -- 1. only the new transactions are read, (loaded_through, as_of], and
     --    merged into the stored states of the customers they belong to.
-    --    MERGE joins once instead of probing and locking row by row as
-    --    INSERT ... ON CONFLICT does; the FOR UPDATE above keeps other
-    --    refreshes of this table out, and nothing else writes its states.
+    --    MERGE joins once instead of a speculative insertion per row as in
+    --    INSERT ... ON CONFLICT.  It is safe because the FOR UPDATE above
+    --    keeps other refreshes of this table out; a writer of its own into
+    --    the state table would meet a unique violation here, not a merge.
     EXECUTE format($$MERGE INTO %1$s s
         USING (SELECT %2$I AS customer_id, %3$I.rfm_state_agg(%4$I, %5$s) AS state FROM %6$s
                WHERE %4$I > $1 AND %4$I <= $2 AND %2$I IS NOT NULL GROUP BY %2$I) n
@@ -273,14 +278,32 @@ BEGIN
                      FROM %2$s WHERE %1$I.rfm_state_frequency(state) IS NOT NULL$$, ext, job.data_table)
       INTO br, bf, bm, n USING d;
 
-    -- 3. the view scores every customer from these cut points on read: no
+    IF job.segment_map IS NOT NULL THEN
+        EXECUTE format('SELECT max_score FROM %I.rfm_segment_maps WHERE map_name = $1', ext) INTO map_max USING job.segment_map;
+        IF map_max IS NULL THEN
+            RAISE EXCEPTION 'segment map "%" of % does not exist any more', job.segment_map, target
+                USING ERRCODE = 'undefined_object', HINT = 'Recreate the map, or set crm_score_jobs.segment_map to NULL for the built-in one.';
+        ELSIF map_max <> 5 THEN
+            RAISE EXCEPTION 'segment map "%" must use scores 1..5 (scored tables use quintiles), it now uses 1..%', job.segment_map, map_max
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    END IF;
+    -- 3. the segment of every score combination, from the built-in or the
+    --    user map as it is now (the view must not read the map tables: its
+    --    readers may have no rights on them, and edits wait for a refresh)
+    EXECUTE format($$SELECT array_agg(CASE WHEN $1 IS NULL THEN %1$I.rfm_segment(r, f, m)
+                                           ELSE %1$I.rfm_segment(r, f, m, $1) END ORDER BY r, f, m)
+                     FROM generate_series(1, 5) r, generate_series(1, 5) f, generate_series(1, 5) m$$, ext)
+      INTO grid USING job.segment_map;
+
+    -- 4. the view scores every customer from these cut points on read: no
     --    customer row is rewritten because the quintiles moved
     EXECUTE format($$UPDATE %I.crm_score_jobs SET loaded_through = $6, last_as_of = $2, last_refresh = now(),
-                     r_breaks = $7, f_breaks = $8, m_breaks = $9,
+                     r_breaks = $7, f_breaks = $8, m_breaks = $9, segment_grid = $10,
                      last_changed_customers = $3, last_customers = $4,
                      last_duration = clock_timestamp() - $5
                      WHERE target = $1$$, ext)
-      USING target, d, changed, n, started, cutoff, br, bf, bm;
+      USING target, d, changed, n, started, cutoff, br, bf, bm, grid;
 END
 $fn$;
 COMMENT ON PROCEDURE crm_refresh_scores(regclass, timestamptz, boolean) IS

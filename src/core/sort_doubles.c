@@ -51,7 +51,8 @@ cmp_double(const void *a, const void *b)
 void
 sort_doubles(double *v, int64_t n, double *tmp)
 {
-	/* uint64_t and double have the same size; the buffers hold keys while sorting */
+	/* uint64_t and double have the same size; the buffers hold keys while
+	 * sorting (built with -fno-strict-aliasing, as all of PostgreSQL is) */
 	uint64_t   *src = (uint64_t *) v;
 	uint64_t   *dst = (uint64_t *) tmp;
 	uint64_t  (*counts)[BUCKETS] = (uint64_t (*)[BUCKETS]) (dst + n);

@@ -5,7 +5,7 @@ SET client_min_messages = warning;
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS crm_ext;
 SET LOCAL timezone = 'UTC';
-SELECT plan(27);
+SELECT plan(33);
 
 CREATE TABLE sales (client bigint, at timestamptz, value numeric(12,2));
 INSERT INTO sales
@@ -86,6 +86,34 @@ SELECT is((SELECT loaded_through FROM crm_score_jobs WHERE target = 'scores'::re
 DELETE FROM sales WHERE value = 'NaN';
 
 SELECT throws_ok($$CALL crm_refresh_scores('scores', '2024-01-01')$$, '22023', NULL, 'cannot go back in time incrementally');
+
+-- a user segment map: applied at refresh, stored as a grid, so readers need no rights on the map tables
+-- and edits to the map take effect at the next refresh
+INSERT INTO rfm_segment_maps VALUES ('tap_tiers', 5, 'tiers on the M score');
+INSERT INTO rfm_segment_rules (map_name, segment, priority, m_min, m_max) VALUES
+  ('tap_tiers', 'diamond', 1, 5, 5), ('tap_tiers', 'platinum', 2, 4, 4), ('tap_tiers', 'gold', 3, 3, 3), ('tap_tiers', 'silver', 4, 1, 2);
+SELECT crm_score_setup('tiers', 'sales', 'client', 'at', 'value', segment_map => 'tap_tiers');
+CALL crm_refresh_scores('tiers', '2024-11-03');
+SELECT is((SELECT count(*) FROM tiers t JOIN scores s USING (customer_id)
+           WHERE t.segment <> CASE WHEN s.m_score = 5 THEN 'diamond' WHEN s.m_score = 4 THEN 'platinum'
+                                   WHEN s.m_score = 3 THEN 'gold' ELSE 'silver' END), 0::bigint,
+          'a user map gives every customer the tier of its M score');
+CREATE ROLE crm_tap_reader;
+GRANT SELECT ON tiers TO crm_tap_reader;
+SELECT count(DISTINCT client) AS buyers FROM sales WHERE value > 0 \gset
+SET LOCAL ROLE crm_tap_reader;
+SELECT is((SELECT count(*) FROM tiers WHERE segment IS NOT NULL), :buyers::bigint,
+          'a role with SELECT on the view alone reads segments (no rights on the map tables needed)');
+RESET ROLE;
+UPDATE rfm_segment_rules SET segment = 'black' WHERE map_name = 'tap_tiers' AND segment = 'diamond';
+SELECT is((SELECT count(*) FROM tiers WHERE segment = 'black'), 0::bigint, 'an edited map does not change the view before a refresh');
+CALL crm_refresh_scores('tiers', '2024-11-03');
+SELECT is((SELECT count(*) FROM tiers WHERE segment = 'black'), (SELECT count(*) FROM tiers WHERE m_score = 5),
+          'and does after the next one');
+DELETE FROM rfm_segment_maps WHERE map_name = 'tap_tiers';
+SELECT throws_ok($$CALL crm_refresh_scores('tiers', '2024-11-04')$$, '42704', NULL, 'a refresh whose map was deleted fails clearly');
+SELECT is((SELECT count(*) FROM tiers WHERE segment = 'black'), (SELECT count(*) FROM tiers WHERE m_score = 5),
+          'and the view keeps the segments of the last refresh');
 
 -- value classes: a case base of typical customers; every customer gets the class of the most similar one
 SELECT is((SELECT count(*) FROM scores WHERE value_class IS NOT NULL), 0::bigint, 'no value class before a case base exists');

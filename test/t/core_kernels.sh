@@ -19,7 +19,7 @@ for variant in "" "-DCRM_LINALG_BASELINE_ONLY"; do
     fi
 done
 n=$((n + 1))
-if gcc -O2 -Isrc test/t/sort_check.c src/core/sort_doubles.c -lm -o "$tmp/sc" 2>"$tmp/err" && "$tmp/sc" >"$tmp/out"; then
+if gcc -O2 -fno-strict-aliasing -Isrc test/t/sort_check.c src/core/sort_doubles.c -lm -o "$tmp/sc" 2>"$tmp/err" && "$tmp/sc" >"$tmp/out"; then
     echo "ok $n - sort_doubles: $(cat "$tmp/out")"
 else
     echo "not ok $n - sort_doubles"; sed 's/^/# /' "$tmp/err" "$tmp/out"; fails=$((fails + 1))
