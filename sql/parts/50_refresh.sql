@@ -57,7 +57,8 @@ CREATE TABLE crm_score_jobs (
     r_breaks       float8[],
     f_breaks       float8[],
     m_breaks       float8[],
-    segment_grid   text[],
+    segment_names  text[],
+    segment_grid   smallint[],
     last_refresh   timestamptz,
     last_changed_customers bigint,
     last_customers bigint,
@@ -65,8 +66,10 @@ CREATE TABLE crm_score_jobs (
 );
 COMMENT ON TABLE crm_score_jobs IS
     'Scored tables managed by crm_score_setup()/crm_refresh_scores(): where their transactions come from, how far they have been loaded, and the quintile cut points and segment grid of the last refresh';
+COMMENT ON COLUMN crm_score_jobs.segment_names IS
+    'Segments of the map at the last refresh, in name order';
 COMMENT ON COLUMN crm_score_jobs.segment_grid IS
-    'Segment of every score combination at the last refresh: element (r-1)*25 + (f-1)*5 + m; the view reads segments from it, so readers need no rights on the segment map tables and map edits take effect at the next refresh';
+    'Segment of every score combination at the last refresh, as a position in segment_names: element (r-1)*25 + (f-1)*5 + m; the view reads segments from it (small, fixed-width: no per-row detoasting), so readers need no rights on the segment map tables and map edits take effect at the next refresh';
 SELECT pg_catalog.pg_extension_config_dump('crm_score_jobs', '');
 
 CREATE FUNCTION crm_score_setup(target text, source regclass,
@@ -150,8 +153,8 @@ BEGIN
                %4$I.rfm_score((f.r).frequency, j.f_breaks) AS f_score,
                %4$I.rfm_score((f.r).monetary, j.m_breaks) AS m_score,
                concat(%4$I.rfm_score((f.r).recency_days, j.r_breaks, false), %4$I.rfm_score((f.r).frequency, j.f_breaks), %4$I.rfm_score((f.r).monetary, j.m_breaks)) AS rfm_code,
-               coalesce(o.segment, j.segment_grid[(%4$I.rfm_score((f.r).recency_days, j.r_breaks, false) - 1) * 25 + (%4$I.rfm_score((f.r).frequency, j.f_breaks) - 1) * 5 + %4$I.rfm_score((f.r).monetary, j.m_breaks)]) AS segment,
-               j.segment_grid[(%4$I.rfm_score((f.r).recency_days, j.r_breaks, false) - 1) * 25 + (%4$I.rfm_score((f.r).frequency, j.f_breaks) - 1) * 5 + %4$I.rfm_score((f.r).monetary, j.m_breaks)] AS computed_segment,
+               coalesce(o.segment, j.segment_names[j.segment_grid[(%4$I.rfm_score((f.r).recency_days, j.r_breaks, false) - 1) * 25 + (%4$I.rfm_score((f.r).frequency, j.f_breaks) - 1) * 5 + %4$I.rfm_score((f.r).monetary, j.m_breaks)]]) AS segment,
+               j.segment_names[j.segment_grid[(%4$I.rfm_score((f.r).recency_days, j.r_breaks, false) - 1) * 25 + (%4$I.rfm_score((f.r).frequency, j.f_breaks) - 1) * 5 + %4$I.rfm_score((f.r).monetary, j.m_breaks)]] AS computed_segment,
                o.segment IS NOT NULL AS segment_overridden,
                (v.c).label AS value_class, (v.c).similarity AS similarity,
                j.last_as_of AS as_of, j.last_refresh AS refreshed_at
@@ -220,7 +223,8 @@ DECLARE
     br       float8[];
     bf       float8[];
     bm       float8[];
-    grid     text[];
+    seg_names text[];
+    grid     smallint[];
     map_max  int;
 BEGIN
     -- one refresh of a table at a time; a failure anywhere rolls all of it back
@@ -291,19 +295,22 @@ BEGIN
     -- 3. the segment of every score combination, from the built-in or the
     --    user map as it is now (the view must not read the map tables: its
     --    readers may have no rights on them, and edits wait for a refresh)
-    EXECUTE format($$SELECT array_agg(CASE WHEN $1 IS NULL THEN %1$I.rfm_segment(r, f, m)
-                                           ELSE %1$I.rfm_segment(r, f, m, $1) END ORDER BY r, f, m)
-                     FROM generate_series(1, 5) r, generate_series(1, 5) f, generate_series(1, 5) m$$, ext)
-      INTO grid USING job.segment_map;
+    EXECUTE format($$WITH g AS (SELECT r, f, m, CASE WHEN $1 IS NULL THEN %1$I.rfm_segment(r, f, m)
+                                                     ELSE %1$I.rfm_segment(r, f, m, $1) END AS seg
+                                FROM generate_series(1, 5) r, generate_series(1, 5) f, generate_series(1, 5) m),
+                          n AS (SELECT array_agg(DISTINCT seg ORDER BY seg) AS names FROM g)
+                     SELECT n.names, array_agg(array_position(n.names, g.seg)::smallint ORDER BY g.r, g.f, g.m)
+                     FROM g, n GROUP BY n.names$$, ext)
+      INTO seg_names, grid USING job.segment_map;
 
     -- 4. the view scores every customer from these cut points on read: no
     --    customer row is rewritten because the quintiles moved
     EXECUTE format($$UPDATE %I.crm_score_jobs SET loaded_through = $6, last_as_of = $2, last_refresh = now(),
-                     r_breaks = $7, f_breaks = $8, m_breaks = $9, segment_grid = $10,
+                     r_breaks = $7, f_breaks = $8, m_breaks = $9, segment_names = $10, segment_grid = $11,
                      last_changed_customers = $3, last_customers = $4,
                      last_duration = clock_timestamp() - $5
                      WHERE target = $1$$, ext)
-      USING target, d, changed, n, started, cutoff, br, bf, bm, grid;
+      USING target, d, changed, n, started, cutoff, br, bf, bm, seg_names, grid;
 END
 $fn$;
 COMMENT ON PROCEDURE crm_refresh_scores(regclass, timestamptz, boolean) IS
