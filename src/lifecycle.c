@@ -319,6 +319,11 @@ spend_signals_sql(PG_FUNCTION_ARGS)
 
 	tupdesc = crm_result_tupdesc(fcinfo);
 	spend_signals(spend, n, &s);
+	if (s.out_of_range)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("spend signals out of range: the total or trend of these %d periods exceeds float8", n),
+				 errhint("Spend values near 1e308 cannot be summed; rescale them (e.g. to thousands).")));
 	v[0] = Int32GetDatum(s.periods);
 	v[1] = Float8GetDatum(s.total);
 	v[2] = Float8GetDatum(s.mean);

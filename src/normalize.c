@@ -72,6 +72,16 @@ bad:
 	return 0;
 }
 
+static void
+fstats_overflow(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("feature values too far apart for feature_stats"),
+			 errdetail("The spread of a feature's values must stay below about 1e154 for its variance to fit float8."),
+			 errhint("Rescale the feature, e.g. to thousands.")));
+}
+
 PG_FUNCTION_INFO_V1(feature_stats_accum);
 Datum
 feature_stats_accum(PG_FUNCTION_ARGS)
@@ -91,7 +101,8 @@ feature_stats_accum(PG_FUNCTION_ARGS)
 	else if (!AggCheckCallContext(fcinfo, NULL))
 		state = PG_GETARG_ARRAYTYPE_P_COPY(0);
 	/* in an aggregate the state is ours to update in place */
-	fstats_add((double *) ARR_DATA_PTR(state), n, x);
+	if (!fstats_add((double *) ARR_DATA_PTR(state), n, x))
+		fstats_overflow();
 	PG_RETURN_ARRAYTYPE_P(state);
 }
 
@@ -114,7 +125,8 @@ feature_stats_combine(PG_FUNCTION_ARGS)
 				 errmsg("cannot combine feature_stats states of %d and %d positions", da, db)));
 	if (!AggCheckCallContext(fcinfo, NULL))
 		a = PG_GETARG_ARRAYTYPE_P_COPY(0);
-	fstats_merge((double *) ARR_DATA_PTR(a), (double *) ARR_DATA_PTR(b), da);
+	if (!fstats_merge((double *) ARR_DATA_PTR(a), (double *) ARR_DATA_PTR(b), da))
+		fstats_overflow();
 	PG_RETURN_ARRAYTYPE_P(a);
 }
 

@@ -18,9 +18,10 @@ fstats_init(double *state, int d)
 	}
 }
 
-void
+bool
 fstats_add(double *state, int d, const double *x)
 {
+	bool		finite = true;
 	double		n = state[0] + 1.0;
 	double	   *mn = state + 1,
 			   *mx = state + 1 + d,
@@ -36,23 +37,26 @@ fstats_add(double *state, int d, const double *x)
 		mx[j] = x[j] > mx[j] ? x[j] : mx[j];
 		mean[j] += delta / n;
 		m2[j] += delta * (x[j] - mean[j]);
+		finite &= isfinite(delta) && isfinite(m2[j]);
 	}
+	return finite;
 }
 
-void
+bool
 fstats_merge(double *a, const double *b, int d)
 {
 	double		na = a[0],
 				nb = b[0],
 				n;
+	bool		finite = true;
 
 	if (nb == 0.0)
-		return;
+		return true;
 	if (na == 0.0)
 	{
 		for (int i = 0; i < FSTATS_LEN(d); i++)
 			a[i] = b[i];
-		return;
+		return true;
 	}
 	n = na + nb;
 	for (int j = 0; j < d; j++)
@@ -65,8 +69,10 @@ fstats_merge(double *a, const double *b, int d)
 		a[1 + d + j] = b[1 + d + j] > a[1 + d + j] ? b[1 + d + j] : a[1 + d + j];
 		a[1 + 2 * d + j] = ma + delta * (nb / n);
 		a[1 + 3 * d + j] += b[1 + 3 * d + j] + delta * delta * (na * nb / n);
+		finite &= isfinite(delta) && isfinite(a[1 + 3 * d + j]);
 	}
 	a[0] = n;
+	return finite;
 }
 
 double

@@ -25,11 +25,13 @@
 /* Fresh state for d positions (count 0). */
 void		fstats_init(double *state, int d);
 
-/* Add one vector x[0..d-1] (Welford). */
-void		fstats_add(double *state, int d, const double *x);
+/* Add one vector x[0..d-1] (Welford).  false: a difference or sum of
+ * squares overflowed float8 (spreads beyond ~1e154); the state is then
+ * unusable and the caller must fail. */
+bool		fstats_add(double *state, int d, const double *x);
 
-/* a += b (Chan et al.); both with d positions. */
-void		fstats_merge(double *a, const double *b, int d);
+/* a += b (Chan et al.); both with d positions.  false as for fstats_add. */
+bool		fstats_merge(double *a, const double *b, int d);
 
 /* Sample standard deviation of position j (n - 1 divisor); NaN if n < 2. */
 double		fstats_stddev(const double *state, int d, int j);

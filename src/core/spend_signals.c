@@ -1,7 +1,9 @@
 /*
  * spend_signals.c: see spend_signals.h.  Sums are compensated (Neumaier) so
  * long histories of similar amounts do not lose the small differences the
- * trend and z-score are made of.
+ * trend and z-score are made of.  Spend near the float8 limit is first
+ * divided by a power of two (exact), so squares and sums cannot overflow;
+ * only a total or trend that is itself beyond float8 is reported.
  */
 #include "core/spend_signals.h"
 
@@ -43,14 +45,28 @@ spend_signals(const double *spend, int n, SpendSignals *out)
 	int			i,
 				np = n - 1;
 
+	double		scale = 1.0,
+				inv = 1.0,
+				maxabs = 0,
+				mean;
+
 	memset(out, 0, sizeof(*out));
 	out->periods = n;
 	if (n <= 0)
 		return;
 	for (i = 0; i < n; i++)
-		ksum_add(&total, spend[i]);
-	out->total = ksum_get(&total);
-	out->mean = out->total / n;
+		maxabs = fmax(maxabs, fabs(spend[i]));
+	if (maxabs > 0x1p500)
+	{
+		scale = ldexp(1.0, ilogb(maxabs));
+		inv = 1.0 / scale;
+	}
+#define X(i) (spend[i] * inv)
+	for (i = 0; i < n; i++)
+		ksum_add(&total, X(i));
+	mean = ksum_get(&total) / n;	/* in units of scale from here on */
+	out->total = ksum_get(&total) * scale;
+	out->mean = mean * scale;
 	out->last = spend[n - 1];
 
 	/* slope of spend on period index 0..n-1 */
@@ -59,14 +75,14 @@ spend_signals(const double *spend, int n, SpendSignals *out)
 		xbar = (n - 1) / 2.0;
 		for (i = 0; i < n; i++)
 		{
-			sxy += (i - xbar) * (spend[i] - out->mean);
+			sxy += (i - xbar) * (X(i) - mean);
 			sxx += (i - xbar) * (i - xbar);
 		}
-		out->trend = sxy / sxx;
+		out->trend = sxy / sxx * scale;
 		out->trend_valid = true;
-		if (out->mean != 0)
+		if (mean != 0)
 		{
-			out->trend_pct = out->trend / fabs(out->mean);
+			out->trend_pct = (sxy / sxx) / fabs(mean);
 			out->trend_pct_valid = true;
 		}
 	}
@@ -81,11 +97,11 @@ spend_signals(const double *spend, int n, SpendSignals *out)
 					ss = 0;
 
 		for (i = 0; i < np; i++)
-			ksum_add(&prev_sum, spend[i]);
+			ksum_add(&prev_sum, X(i));
 		pmean = ksum_get(&prev_sum) / np;
 		if (pmean != 0)
 		{
-			out->change_pct = (out->last - pmean) / fabs(pmean);
+			out->change_pct = (X(n - 1) - pmean) / fabs(pmean);
 			out->change_pct_valid = true;
 		}
 		if (np >= 3)
@@ -93,15 +109,17 @@ spend_signals(const double *spend, int n, SpendSignals *out)
 			double		sd;
 
 			for (i = 0; i < np; i++)
-				ss += (spend[i] - pmean) * (spend[i] - pmean);
+				ss += (X(i) - pmean) * (X(i) - pmean);
 			sd = sqrt(ss / (np - 1));
 			/* a spread at the level of rounding error (eleven periods of
 			 * 1.47 have sd ~1e-16, not 0) is no variation */
 			if (sd > 1e-9 * fmax(fabs(pmean), 1e-300))
 			{
-				out->change_z = (out->last - pmean) / sd;
+				out->change_z = (X(n - 1) - pmean) / sd;
 				out->change_z_valid = true;
 			}
 		}
 	}
+#undef X
+	out->out_of_range = !isfinite(out->total) || !isfinite(out->trend);
 }

@@ -3,7 +3,7 @@
 -- fn_extra cache, parallel plans and determinism.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS crm_ext;
-SELECT plan(101);
+SELECT plan(104);
 
 -- ---- definitions ---------------------------------------------------------
 -- dmax = 0: identical reference and cases give coefficient and grade 1
@@ -96,6 +96,12 @@ SELECT throws_ok($$SELECT kmeans(x, k) FROM (VALUES ('{1}'::float8[], 1), ('{2}'
 SELECT throws_ok($$SELECT feature_stats(x) FROM (VALUES ('{1}'::float8[]), ('{2,3}')) v(x)$$, '2202E', NULL, 'feature_stats: lengths differ');
 SELECT throws_ok($$SELECT feature_stats_final('{1,2,3}')$$, '22000', NULL, 'feature_stats: malformed state');
 SELECT throws_ok($$SELECT feature_stats_combine(feature_stats_accum('{}', '{1}'), feature_stats_accum('{}', '{1,2}'))$$, '2202E', NULL, 'feature_stats: combining unlike states');
+SELECT throws_ok($$SELECT feature_stats(x) FROM (VALUES ('{-1e308}'::float8[]), ('{1e308}')) v(x)$$, '22003', NULL,
+                 'feature_stats: a spread beyond float8 is an out-of-range error, not a corrupt state');
+SELECT throws_ok($$SELECT feature_stats(x) FROM (VALUES ('{3}'::float8[]), ('{-1e308}')) v(x)$$, '22003', NULL,
+                 'feature_stats: a variance beyond float8 is an error, not an infinite stddev');
+SELECT cmp_ok((SELECT abs((feature_stats(x)).stddev[1] / (sqrt(2::float8) * 1e150) - 1) FROM (VALUES ('{1e150}'::float8[]), ('{-1e150}')) v(x)),
+              '<', 1e-14::float8, 'feature_stats: a spread of 2e150 still has its stddev');
 SELECT throws_ok($$SELECT kmeans_final('{1,2,3,4,5,6}')$$, '22000', NULL, 'kmeans: malformed state');
 SELECT throws_ok($$SELECT kmeans_combine(kmeans_accum('{}', '{1}', 2), kmeans_accum('{}', '{1}', 3))$$, '22023', NULL, 'kmeans: combining states with different k');
 SELECT throws_ok($$SELECT normalize_features('{1,2}', ROW(1, '{0,0}', '{1,1}', NULL, NULL)::feature_summary, method => 'zscore')$$, '22004', NULL, 'zscore needs a stddev');

@@ -5,7 +5,7 @@ SET client_min_messages = warning;
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS crm_ext;
 SET LOCAL timezone = 'UTC';
-SELECT plan(27);
+SELECT plan(30);
 
 -- 500 customers, daily-ish transactions over 2024
 CREATE TABLE tx (customer int, ts timestamptz, amount float8);
@@ -73,6 +73,12 @@ SELECT is(ROW(spend_signals('{100,90,80,60}')), ROW(ROW(4, 330, 82.5, 60, -13, -
 SELECT is((spend_signals('{5}')).trend, NULL, 'one period: no trend');
 SELECT is((spend_signals('{7,7,7,7}')).change_z, NULL, 'no variation in the history: change_z is NULL');
 SELECT is((spend_signals('{0,0,0,0}')).trend_pct, NULL, 'zero mean: trend_pct is NULL');
+-- spend near the float8 limit: history {1e308, -1e308, 1e308} has mean 1e308/3 and sd 2e308/sqrt(3),
+-- so a last period of 5 is -sqrt(3)/6 sd away; the squares would overflow without rescaling
+SELECT cmp_ok(abs((spend_signals('{1e308,-1e308,1e308,5}')).change_z + sqrt(3) / 6), '<', 1e-12::float8,
+              'change_z of spend near 1e308 is finite and right');
+SELECT cmp_ok(abs((spend_signals('{1e308,-1e308,1e308,5}')).trend / -1e307 - 1), '<', 1e-12::float8,
+              'trend of spend near 1e308 is finite and right');
 
 -- actions under the default rule set
 SELECT is(lifecycle_action(arrears => 3, falling_periods => 5), 'guard', 'arrears come first');
@@ -94,6 +100,7 @@ SELECT is(lifecycle_action(falling_periods => 1, rule_set => 'strict'), 'wait', 
 SELECT throws_ok($$SELECT lifecycle_action(rule_set => 'nope')$$, '42704', NULL, 'unknown rule set');
 SELECT throws_ok($$SELECT spend_signals('{1,NULL}')$$, '22004', NULL, 'NULL period');
 SELECT throws_ok($$SELECT spend_signals('{1,NaN}')$$, '22023', NULL, 'NaN period');
+SELECT throws_ok($$SELECT spend_signals('{1e308,1e308,1e308,1e308}')$$, '22003', NULL, 'a total beyond float8 is an error, not NaN');
 SELECT throws_ok($$SELECT spend_by_period(ts, amount, '2025-01-01', '-1 month', 6) FROM tx$$, '22023', NULL, 'negative period');
 
 SELECT * FROM finish();
