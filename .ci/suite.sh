@@ -21,11 +21,11 @@ t_ok=0; t_bad=0; skipped=0
 count_tap() {
     grep -Ev '^ok [0-9]+ ' "$1" | sed -n '1,400p'
     local ok bad dubious
-    ok=$(grep -E '^ok [0-9]+' "$1" | grep -vc '# SKIP')
+    ok=$(grep -E '^ok [0-9]+' "$1" | grep -vic '# SKIP')
     bad=$(grep -Ec '^not ok [0-9]+' "$1")
     dubious=$(grep -Ec 'Dubious|Parse errors|No plan found|Bad plan' "$1")
     # whole scripts skipped, and single assertions marked "# SKIP"
-    skipped=$((skipped + $(grep -Ec '\.\. skipped' "$1") + $(grep -Ec '^ok [0-9]+.*# SKIP' "$1")))
+    skipped=$((skipped + $(grep -Ec '\.\. skipped' "$1") + $(grep -Eic '^ok [0-9]+.*# SKIP' "$1")))
     t_ok=$((t_ok + ok)); t_bad=$((t_bad + bad))
     passed=$((passed + ok)); failed=$((failed + bad + dubious))
 }

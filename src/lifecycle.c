@@ -322,8 +322,8 @@ spend_signals_sql(PG_FUNCTION_ARGS)
 	if (s.out_of_range)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("spend signals out of range: the total or trend of these %d periods exceeds float8", n),
-				 errhint("Spend values near 1e308 cannot be summed; rescale them (e.g. to thousands).")));
+				 errmsg("spend signals out of range: the total, trend or a ratio of these %d periods exceeds float8", n),
+				 errhint("Rescale spend values near 1e308, or periods near 0 that the last one is compared with.")));
 	v[0] = Int32GetDatum(s.periods);
 	v[1] = Float8GetDatum(s.total);
 	v[2] = Float8GetDatum(s.mean);

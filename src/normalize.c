@@ -78,7 +78,7 @@ fstats_overflow(void)
 	ereport(ERROR,
 			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 			 errmsg("feature values too far apart for feature_stats"),
-			 errdetail("The spread of a feature's values must stay below about 1e154 for its variance to fit float8."),
+			 errdetail("A feature's sum of squared deviations (row count times its variance) must fit float8, about 1.8e308."),
 			 errhint("Rescale the feature, e.g. to thousands.")));
 }
 

@@ -68,7 +68,8 @@ fstats_merge(double *a, const double *b, int d)
 		a[1 + j] = b[1 + j] < a[1 + j] ? b[1 + j] : a[1 + j];
 		a[1 + d + j] = b[1 + d + j] > a[1 + d + j] ? b[1 + d + j] : a[1 + d + j];
 		a[1 + 2 * d + j] = ma + delta * (nb / n);
-		a[1 + 3 * d + j] += b[1 + 3 * d + j] + delta * delta * (na * nb / n);
+		/* delta * (delta * w), w <= n/4: the serial path's overflow limit */
+		a[1 + 3 * d + j] += b[1 + 3 * d + j] + delta * (delta * (na * nb / n));
 		finite &= isfinite(delta) && isfinite(a[1 + 3 * d + j]);
 	}
 	a[0] = n;

@@ -25,9 +25,9 @@
 /* Fresh state for d positions (count 0). */
 void		fstats_init(double *state, int d);
 
-/* Add one vector x[0..d-1] (Welford).  false: a difference or sum of
- * squares overflowed float8 (spreads beyond ~1e154); the state is then
- * unusable and the caller must fail. */
+/* Add one vector x[0..d-1] (Welford).  false: a difference or the sum of
+ * squared deviations (n times the variance) overflowed float8; the state is
+ * then unusable and the caller must fail. */
 bool		fstats_add(double *state, int d, const double *x);
 
 /* a += b (Chan et al.); both with d positions.  false as for fstats_add. */

@@ -106,11 +106,24 @@ spend_signals(const double *spend, int n, SpendSignals *out)
 		}
 		if (np >= 3)
 		{
-			double		sd;
+			double		sd = 0,
+						dmax = 0;
 
+			/* deviations in units of the largest one: their squares can
+			 * neither overflow (long histories near 2^500) nor underflow
+			 * (small periods beside a huge one after rescaling) */
 			for (i = 0; i < np; i++)
-				ss += (X(i) - pmean) * (X(i) - pmean);
-			sd = sqrt(ss / (np - 1));
+				dmax = fmax(dmax, fabs(X(i) - pmean));
+			if (dmax > 0)
+			{
+				for (i = 0; i < np; i++)
+				{
+					double		q = (X(i) - pmean) / dmax;
+
+					ss += q * q;
+				}
+				sd = dmax * sqrt(ss / (np - 1));
+			}
 			/* a spread at the level of rounding error (eleven periods of
 			 * 1.47 have sd ~1e-16, not 0) is no variation */
 			if (sd > 1e-9 * fmax(fabs(pmean), 1e-300))
@@ -121,5 +134,9 @@ spend_signals(const double *spend, int n, SpendSignals *out)
 		}
 	}
 #undef X
-	out->out_of_range = !isfinite(out->total) || !isfinite(out->trend);
+	/* a result beyond float8 is reported, never returned as Infinity */
+	out->out_of_range = !isfinite(out->total) || !isfinite(out->trend) ||
+		(out->trend_pct_valid && !isfinite(out->trend_pct)) ||
+		(out->change_pct_valid && !isfinite(out->change_pct)) ||
+		(out->change_z_valid && !isfinite(out->change_z));
 }

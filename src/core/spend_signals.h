@@ -22,7 +22,7 @@ typedef struct SpendSignals
 	bool		change_z_valid; /* needs >= 3 earlier periods and stddev > 0 */
 	double		change_pct;		/* last vs mean of earlier periods */
 	bool		change_pct_valid;	/* needs >= 1 earlier period, mean != 0 */
-	bool		out_of_range;	/* total or trend beyond float8 (|spend| near 1e308) */
+	bool		out_of_range;	/* a result beyond float8 (|spend| near 1e308, or a ratio to ~0) */
 } SpendSignals;
 
 void		spend_signals(const double *spend, int n, SpendSignals *out);

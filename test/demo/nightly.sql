@@ -36,7 +36,7 @@ SELECT s.customer_id, s.computed_segment AS "now", s.recency_days::int AS "days 
        round(s.monetary::numeric, 0) AS monetary
 FROM demo_scores s JOIN demo_last_week w USING (customer_id)
 WHERE w.segment = 'Champions' AND s.computed_segment <> 'Champions' AND NOT s.segment_overridden
-ORDER BY s.overdue_ratio * s.monetary DESC LIMIT 5;
+ORDER BY s.overdue_ratio * s.monetary DESC NULLS LAST LIMIT 5;
 
 \echo
 \echo '== Pinned by hand (demo_scores_overrides): the pin wins, the computed segment stays visible'

@@ -3,7 +3,7 @@
 -- fn_extra cache, parallel plans and determinism.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS crm_ext;
-SELECT plan(104);
+SELECT plan(105);
 
 -- ---- definitions ---------------------------------------------------------
 -- dmax = 0: identical reference and cases give coefficient and grade 1
@@ -102,6 +102,9 @@ SELECT throws_ok($$SELECT feature_stats(x) FROM (VALUES ('{3}'::float8[]), ('{-1
                  'feature_stats: a variance beyond float8 is an error, not an infinite stddev');
 SELECT cmp_ok((SELECT abs((feature_stats(x)).stddev[1] / (sqrt(2::float8) * 1e150) - 1) FROM (VALUES ('{1e150}'::float8[]), ('{-1e150}')) v(x)),
               '<', 1e-14::float8, 'feature_stats: a spread of 2e150 still has its stddev');
+SELECT cmp_ok(abs((feature_stats_final(feature_stats_combine(feature_stats_accum('{}', '{8e153}'), feature_stats_accum('{}', '{-9e153}')))).stddev[1]
+                   / (SELECT (feature_stats(x)).stddev[1] FROM (VALUES ('{8e153}'::float8[]), ('{-9e153}')) v(x)) - 1),
+              '<', 1e-14::float8, 'feature_stats: combining partial states overflows no sooner than the serial path');
 SELECT throws_ok($$SELECT kmeans_final('{1,2,3,4,5,6}')$$, '22000', NULL, 'kmeans: malformed state');
 SELECT throws_ok($$SELECT kmeans_combine(kmeans_accum('{}', '{1}', 2), kmeans_accum('{}', '{1}', 3))$$, '22023', NULL, 'kmeans: combining states with different k');
 SELECT throws_ok($$SELECT normalize_features('{1,2}', ROW(1, '{0,0}', '{1,1}', NULL, NULL)::feature_summary, method => 'zscore')$$, '22004', NULL, 'zscore needs a stddev');

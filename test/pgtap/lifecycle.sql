@@ -5,7 +5,7 @@ SET client_min_messages = warning;
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS crm_ext;
 SET LOCAL timezone = 'UTC';
-SELECT plan(30);
+SELECT plan(32);
 
 -- 500 customers, daily-ish transactions over 2024
 CREATE TABLE tx (customer int, ts timestamptz, amount float8);
@@ -101,6 +101,9 @@ SELECT throws_ok($$SELECT lifecycle_action(rule_set => 'nope')$$, '42704', NULL,
 SELECT throws_ok($$SELECT spend_signals('{1,NULL}')$$, '22004', NULL, 'NULL period');
 SELECT throws_ok($$SELECT spend_signals('{1,NaN}')$$, '22023', NULL, 'NaN period');
 SELECT throws_ok($$SELECT spend_signals('{1e308,1e308,1e308,1e308}')$$, '22003', NULL, 'a total beyond float8 is an error, not NaN');
+SELECT throws_ok($$SELECT spend_signals('{1e-200,1e150}')$$, '22003', NULL, 'a ratio beyond float8 is an error, not Infinity');
+SELECT cmp_ok(abs((spend_signals('{1,2,3,1e308}')).change_z / 1e308 - 1), '<', 1e-12::float8,
+              'a huge last period after small ones: change_z = (1e308 - 2) / 1, not NULL');
 SELECT throws_ok($$SELECT spend_by_period(ts, amount, '2025-01-01', '-1 month', 6) FROM tx$$, '22023', NULL, 'negative period');
 
 SELECT * FROM finish();

@@ -9,10 +9,16 @@ cd "$(dirname "$0")/../.."
 source test/t/tap_lib.bash
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 awk -v dir="$tmp" '/^```sql/ { f = 1; k++; next } /^```/ { f = 0 } f { print > (dir "/" sprintf("%03d", k) ".sql") }' README.md
+shopt -s nullglob
 blocks=("$tmp"/*.sql)
+if [ ${#blocks[@]} -eq 0 ]; then
+    echo "1..1"; echo "not ok 1 - README.md has sql examples"; exit 1
+fi
 echo "1..${#blocks[@]}"
-psql -qXAt -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS crm_readme" -c "CREATE DATABASE crm_readme" >/dev/null
-psql -qXAt -v ON_ERROR_STOP=1 -d crm_readme -c "CREATE EXTENSION crm_ext" >/dev/null
+if ! psql -qXAt -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS crm_readme" -c "CREATE DATABASE crm_readme" >/dev/null ||
+   ! psql -qXAt -v ON_ERROR_STOP=1 -d crm_readme -c "CREATE EXTENSION crm_ext" >/dev/null; then
+    echo "# could not create the database crm_readme with crm_ext"; exit 1
+fi
 for b in "${blocks[@]}"; do
     n=$((n + 1))
     first=$(grep -m1 -v '^\s*--' "$b" | cut -c1-60)
@@ -27,4 +33,4 @@ for b in "${blocks[@]}"; do
     fi
 done
 psql -qXAt -d postgres -c "DROP DATABASE IF EXISTS crm_readme" >/dev/null
-exit $fails
+exit $((fails > 0))
