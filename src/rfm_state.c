@@ -724,7 +724,7 @@ rfm_state_recency(PG_FUNCTION_ARGS)
 	if (st->acc.n_purchases == 0)
 		PG_RETURN_NULL();
 	check_as_of(as_of);
-	PG_RETURN_FLOAT8((double) (as_of - st->acc.last_purchase) / RFM_USEC_PER_DAY);
+	PG_RETURN_FLOAT8(rfm_accum_recency_days(&st->acc, as_of));
 }
 
 PG_FUNCTION_INFO_V1(rfm_state_frequency);
@@ -748,5 +748,5 @@ rfm_state_monetary(PG_FUNCTION_ARGS)
 
 	if (st->acc.n_purchases == 0)
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(rfm_money_to_double(money_get(st->acc.purchase_sum) + money_get(st->acc.refund_sum)));
+	PG_RETURN_FLOAT8(rfm_accum_monetary(&st->acc));
 }

@@ -34,15 +34,36 @@ money_from_double(double amount, rfm_int128 *out)
 	return RFM_ADD_OK;
 }
 
+/*
+ * First/last purchase and largest amount after adding purchases spanning
+ * [lo, hi] with largest amount mx to a summary of n earlier purchases; one
+ * rule for rows, merges and both layouts.
+ */
+static inline void
+purchase_span(int64_t n, int64_t *first, int64_t *last, double *max,
+			  int64_t lo, int64_t hi, double mx)
+{
+	if (n == 0)
+	{
+		*first = lo;
+		*last = hi;
+		*max = mx;
+		return;
+	}
+	if (lo < *first)
+		*first = lo;
+	if (hi > *last)
+		*last = hi;
+	if (mx > *max)
+		*max = mx;
+}
+
 RfmAddResult
 rfm_accum_add(RfmAccum *acc, int64_t txn_time, double amount)
 {
 	rfm_int128	micro;
-	RfmAddResult r;
+	RfmAddResult r = money_from_double(amount, &micro);	/* NaN: NOT_FINITE */
 
-	if (isnan(amount))
-		return RFM_ADD_NOT_FINITE;
-	r = money_from_double(amount, &micro);
 	if (r != RFM_ADD_OK)
 		return r;
 	return rfm_accum_add_micro(acc, txn_time, micro, amount);
@@ -59,21 +80,8 @@ rfm_accum_add_micro(RfmAccum *acc, int64_t txn_time, rfm_int128 micro,
 		if (__builtin_add_overflow(money_get(acc->purchase_sum), micro, &sum))
 			return RFM_ADD_OVERFLOW;
 		acc->purchase_sum = money_make(sum);
-		if (acc->n_purchases == 0)
-		{
-			acc->first_purchase = txn_time;
-			acc->last_purchase = txn_time;
-			acc->max_amount = amount;
-		}
-		else
-		{
-			if (txn_time < acc->first_purchase)
-				acc->first_purchase = txn_time;
-			if (txn_time > acc->last_purchase)
-				acc->last_purchase = txn_time;
-			if (amount > acc->max_amount)
-				acc->max_amount = amount;
-		}
+		purchase_span(acc->n_purchases, &acc->first_purchase, &acc->last_purchase,
+					  &acc->max_amount, txn_time, txn_time, amount);
 		acc->n_purchases++;
 	}
 	else if (amount < 0)
@@ -103,21 +111,9 @@ rfm_accum_merge(RfmAccum *into, const RfmAccum *from)
 		return RFM_ADD_OVERFLOW;
 	if (from->n_purchases > 0)
 	{
-		if (into->n_purchases == 0)
-		{
-			into->first_purchase = from->first_purchase;
-			into->last_purchase = from->last_purchase;
-			into->max_amount = from->max_amount;
-		}
-		else
-		{
-			if (from->first_purchase < into->first_purchase)
-				into->first_purchase = from->first_purchase;
-			if (from->last_purchase > into->last_purchase)
-				into->last_purchase = from->last_purchase;
-			if (from->max_amount > into->max_amount)
-				into->max_amount = from->max_amount;
-		}
+		purchase_span(into->n_purchases, &into->first_purchase, &into->last_purchase,
+					  &into->max_amount, from->first_purchase, from->last_purchase,
+					  from->max_amount);
 		if (__builtin_add_overflow(into->n_purchases, from->n_purchases, &into->n_purchases))
 			return RFM_ADD_OVERFLOW;
 	}
@@ -127,13 +123,12 @@ rfm_accum_merge(RfmAccum *into, const RfmAccum *from)
 RfmAddResult
 rfm_compact_add(RfmCompact *c, int64_t txn_time, double amount)
 {
-	double		scaled = amount * RFM_MONEY_SCALE;
+	rfm_int128	micro;
+	RfmAddResult r = money_from_double(amount, &micro);
 
-	if (isnan(amount))
-		return RFM_ADD_NOT_FINITE;
-	if (!(fabs(scaled) < 9.0e18))
-		return isfinite(amount) ? RFM_ADD_WIDEN : RFM_ADD_NOT_FINITE;
-	return rfm_compact_add_micro(c, txn_time, (rfm_int128) llrint(scaled), amount);
+	if (r != RFM_ADD_OK)
+		return r;
+	return rfm_compact_add_micro(c, txn_time, micro, amount);
 }
 
 RfmAddResult
@@ -150,21 +145,8 @@ rfm_compact_add_micro(RfmCompact *c, int64_t txn_time, rfm_int128 micro,
 			__builtin_add_overflow(c->purchase_sum, (int64_t) micro, &sum))
 			return RFM_ADD_WIDEN;
 		c->purchase_sum = sum;
-		if (c->n_purchases == 0)
-		{
-			c->first_purchase = txn_time;
-			c->last_purchase = txn_time;
-			c->max_amount = amount;
-		}
-		else
-		{
-			if (txn_time < c->first_purchase)
-				c->first_purchase = txn_time;
-			if (txn_time > c->last_purchase)
-				c->last_purchase = txn_time;
-			if (amount > c->max_amount)
-				c->max_amount = amount;
-		}
+		purchase_span(c->n_purchases, &c->first_purchase, &c->last_purchase,
+					  &c->max_amount, txn_time, txn_time, amount);
 		c->n_purchases++;
 	}
 	else if (amount < 0)
@@ -211,6 +193,18 @@ rfm_compact_narrow(const RfmAccum *acc, RfmCompact *c)
 }
 
 double
+rfm_accum_recency_days(const RfmAccum *acc, int64_t as_of)
+{
+	return (double) (as_of - acc->last_purchase) / RFM_USEC_PER_DAY;
+}
+
+double
+rfm_accum_monetary(const RfmAccum *acc)
+{
+	return rfm_money_to_double(money_get(acc->purchase_sum) + money_get(acc->refund_sum));
+}
+
+double
 rfm_money_to_double(rfm_int128 v)
 {
 	/* exact integer -> nearest double, then one correctly rounded division */
@@ -226,9 +220,9 @@ rfm_accum_indicators(const RfmAccum *acc, int64_t as_of, RfmIndicators *out)
 	out->frequency = acc->n_purchases;
 	out->first_txn = acc->first_purchase;
 	out->last_txn = acc->last_purchase;
-	out->recency_days = (double) (as_of - acc->last_purchase) / RFM_USEC_PER_DAY;
+	out->recency_days = rfm_accum_recency_days(acc, as_of);
 	out->tenure_days = (double) (as_of - acc->first_purchase) / RFM_USEC_PER_DAY;
-	out->monetary = rfm_money_to_double(money_get(acc->purchase_sum) + money_get(acc->refund_sum));
+	out->monetary = rfm_accum_monetary(acc);
 	out->avg_amount = n > 0 ? out->monetary / n : 0;
 	out->max_amount = acc->max_amount;
 	out->refunds = acc->n_refunds;

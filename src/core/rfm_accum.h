@@ -125,6 +125,10 @@ void		rfm_compact_widen(const RfmCompact *c, RfmAccum *acc);
 bool		rfm_compact_narrow(const RfmAccum *acc, RfmCompact *c);
 void		rfm_accum_indicators(const RfmAccum *acc, int64_t as_of,
 								 RfmIndicators *out);
+/* The two indicators the refresh ranks states by, computed exactly as
+ * rfm_accum_indicators does: scores on read must match the cut points. */
+double		rfm_accum_recency_days(const RfmAccum *acc, int64_t as_of);
+double		rfm_accum_monetary(const RfmAccum *acc);
 double		rfm_money_to_double(rfm_int128 v);
 
 /* Decimal text of an int128 (buf >= 41 bytes); returns length. */
