@@ -159,26 +159,32 @@ ahp_prepare(int n, double *a, unsigned char *known, int *iwork, AhpResult *res)
 	return AHP_OK;
 }
 
-/* (C w)_i for Harker's matrix C; y must not alias w */
+/* (C w)_i for Harker's matrix C: a row's missing judgments hold 0.0 and
+ * count once each on the diagonal */
+static inline double
+harker_row(int n, const double *a, const unsigned char *known,
+		   const double *w, int i)
+{
+	const double *ai = a + (size_t) i * n;
+	const unsigned char *ki = known + (size_t) i * n;
+	double		s = 0.0;
+	int			m = 0;
+
+	for (int j = 0; j < n; j++)
+	{
+		s += ai[j] * w[j];
+		m += !ki[j];
+	}
+	return s + m * w[i];
+}
+
+/* y = C w; y must not alias w */
 static void
 harker_apply(int n, const double *a, const unsigned char *known,
 			 const double *w, double *y)
 {
 	for (int i = 0; i < n; i++)
-	{
-		const double *ai = a + (size_t) i * n;
-		const unsigned char *ki = known + (size_t) i * n;
-		double		s = 0.0;
-		int			m = 0;
-
-		/* missing entries hold 0.0, so the plain sum is right for them */
-		for (int j = 0; j < n; j++)
-		{
-			s += ai[j] * w[j];
-			m += !ki[j];
-		}
-		y[i] = s + m * w[i];
-	}
+		y[i] = harker_row(n, a, known, w, i);
 }
 
 double
@@ -190,17 +196,7 @@ ahp_lambda(int n, const double *a, const unsigned char *known, const double *w)
 	/* sum_i (C w)_i / sum_i w_i, computed without a buffer */
 	for (int i = 0; i < n; i++)
 	{
-		const double *ai = a + (size_t) i * n;
-		const unsigned char *ki = known + (size_t) i * n;
-		double		r = 0.0;
-		int			m = 0;
-
-		for (int j = 0; j < n; j++)
-		{
-			r += ai[j] * w[j];
-			m += !ki[j];
-		}
-		s += r + m * w[i];
+		s += harker_row(n, a, known, w, i);
 		ws += w[i];
 	}
 	return s / ws;

@@ -189,6 +189,32 @@ is_invariant(int n, const double *P, const double *S, double tol, double *v)
 	return 1;
 }
 
+/*
+ * Square *A (columns renormalised) until two successive powers differ by at
+ * most tol or *products reaches limit; *A ends as the last power.  Returns
+ * the last difference, or r when no product was taken.
+ */
+static double
+square_until(int n, double **A, double **B, double *mm, double *vec,
+			 int *products, int limit, double tol, double r)
+{
+	while (*products < limit)
+	{
+		double	   *t;
+
+		linalg_matmul(n, *A, *A, *B, mm);
+		normalise_columns(n, *B, vec);
+		(*products)++;
+		r = max_abs_diff((size_t) n * n, *A, *B);
+		t = *A;
+		*A = *B;
+		*B = t;
+		if (r <= tol)
+			break;
+	}
+	return r;
+}
+
 AnpStatus
 anp_limit(int n, const double *W, double tol, int max_iter, double *L,
 		  double *work, AnpResult *res)
@@ -240,20 +266,8 @@ anp_limit(int n, const double *W, double tol, int max_iter, double *L,
 
 	/* phase 1: square W itself */
 	memcpy(A, S, nn * sizeof(double));
-	for (int step = 0; step < ANP_PLAIN_STEPS && products < max_iter; step++)
-	{
-		double	   *t;
-
-		linalg_matmul(n, A, A, B, mm);
-		normalise_columns(n, B, vec);
-		products++;
-		r = max_abs_diff(nn, A, B);
-		t = A;
-		A = B;
-		B = t;
-		if (r <= tol)
-			break;
-	}
+	r = square_until(n, &A, &B, mm, vec, &products,
+					 ANP_PLAIN_STEPS < max_iter ? ANP_PLAIN_STEPS : max_iter, tol, r);
 	if (!(r <= tol && is_invariant(n, A, S, tol, vec)))
 	{
 		/* phase 2: the lazy matrix (I + W)/2, whose powers tend to the Cesaro limit */
@@ -262,20 +276,7 @@ anp_limit(int n, const double *W, double tol, int max_iter, double *L,
 			A[k] = 0.5 * S[k];
 		for (int i = 0; i < n; i++)
 			A[(size_t) i * n + i] += 0.5;
-		while (products < max_iter)
-		{
-			double	   *t;
-
-			linalg_matmul(n, A, A, B, mm);
-			normalise_columns(n, B, vec);
-			products++;
-			r = max_abs_diff(nn, A, B);
-			t = A;
-			A = B;
-			B = t;
-			if (r <= tol)
-				break;
-		}
+		r = square_until(n, &A, &B, mm, vec, &products, max_iter, tol, r);
 	}
 	res->iterations = products;
 	res->residual = r;
