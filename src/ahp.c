@@ -12,6 +12,7 @@
 #include "utils/builtins.h"
 
 #include "core/ahp.h"
+#include "crm_fmgr.h"
 #include "matrix_args.h"
 
 PG_FUNCTION_INFO_V1(ahp_priorities);
@@ -177,9 +178,7 @@ ahp_consistency(PG_FUNCTION_ARGS)
 	Datum		values[4];
 	bool		nulls[4] = {false, false, false, false};
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	tupdesc = BlessTupleDesc(tupdesc);
+	tupdesc = crm_result_tupdesc(fcinfo);	/* looked up once per query */
 
 	ahp_read(arr, &in);
 	w = palloc(sizeof(double) * in.n);
@@ -233,9 +232,7 @@ ahp_most_inconsistent(PG_FUNCTION_ARGS)
 	Datum		values[4];
 	bool		nulls[4] = {false, false, false, false};
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	tupdesc = BlessTupleDesc(tupdesc);
+	tupdesc = crm_result_tupdesc(fcinfo);	/* looked up once per query */
 
 	ahp_read(arr, &in);
 	w = palloc(sizeof(double) * in.n);

@@ -23,6 +23,7 @@
 #include "utils/memutils.h"
 
 #include "core/normalize.h"
+#include "crm_fmgr.h"
 #include "grey_args.h"
 
 static ArrayType *
@@ -155,9 +156,7 @@ feature_stats_final(PG_FUNCTION_ARGS)
 	if (d == 0)
 		PG_RETURN_NULL();		/* no rows */
 	s = (double *) ARR_DATA_PTR(state);
-	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "feature_stats_final must return a composite type");
-	td = BlessTupleDesc(td);
+	td = crm_result_tupdesc(fcinfo);	/* once per query, not per group */
 
 	values[0] = Int64GetDatum((int64) s[0]);
 	values[1] = vector_datum(s + 1, d, 1);
