@@ -7,16 +7,19 @@ MODULE_big = crm_ext
 SRCS = $(sort $(wildcard src/*.c) $(wildcard src/core/*.c))
 OBJS = $(SRCS:.c=.o)
 
-# Versions: sql/crm_ext--1.0.sql is the first release's install script and
-# is never edited.  Each later version is an upgrade script; the one being
-# developed (PREV_VERSION -> EXTVERSION) is assembled from sql/parts/ (one
-# file per concept, in name order).  CREATE EXTENSION of the newest version
-# runs 1.0 and then the upgrade chain, so fresh installs and upgrades run
-# the same SQL.  To release: commit the assembled upgrade script under its
-# name, empty sql/parts/ but the header, bump PREV_VERSION and the control file.
-PREV_VERSION = 1.0
-SQL_PARTS = $(sort $(wildcard sql/parts/*.sql))
-DATA_built = sql/$(EXTENSION)--$(PREV_VERSION)--$(EXTVERSION).sql
+# SQL: sql/src/ holds the whole current definition, one file per concept
+# (in name order); they are concatenated into the install script of the
+# version being developed.  Released scripts are committed and never edited:
+# sql/crm_ext--1.0.sql and the upgrade scripts sql/crm_ext--A--B.sql.  The
+# upgrade from PREV_VERSION is sql/upgrade/crm_ext--PREV--NEW.sql (changes to
+# existing objects) followed by the concept files new in this version
+# (NEW_IN_VERSION).  Release steps: CONTRIBUTING.md.
+PREV_VERSION = 1.1
+NEW_IN_VERSION =
+SQL_SRC = $(sort $(wildcard sql/src/*.sql))
+INSTALL_SQL = sql/$(EXTENSION)--$(EXTVERSION).sql
+UPGRADE_SQL = sql/$(EXTENSION)--$(PREV_VERSION)--$(EXTVERSION).sql
+DATA_built = $(INSTALL_SQL) $(UPGRADE_SQL)
 DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
 
 TESTS = $(sort $(wildcard test/sql/*.sql))
@@ -34,8 +37,11 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-$(DATA_built): $(SQL_PARTS) crm_ext.control
-	cat $(SQL_PARTS) > $@
+$(INSTALL_SQL): $(SQL_SRC) crm_ext.control
+	cat $(SQL_SRC) > $@
+
+$(UPGRADE_SQL): sql/upgrade/$(EXTENSION)--$(PREV_VERSION)--$(EXTVERSION).sql $(NEW_IN_VERSION) crm_ext.control
+	cat sql/upgrade/$(EXTENSION)--$(PREV_VERSION)--$(EXTVERSION).sql $(NEW_IN_VERSION) > $@
 
 .PHONY: test demo bench deps
 deps:

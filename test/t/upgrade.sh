@@ -7,7 +7,7 @@ export PGOPTIONS="-c client_min_messages=warning"
 q() { psql -qXAt -v ON_ERROR_STOP=1 -d "$@"; }
 source "$(dirname "$0")/tap_lib.bash"
 current=$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$(dirname "$0")/../../crm_ext.control")
-echo "1..6"
+echo "1..9"
 q postgres -c "DROP DATABASE IF EXISTS crm_up" -c "DROP DATABASE IF EXISTS crm_fresh" \
            -c "CREATE DATABASE crm_up" -c "CREATE DATABASE crm_fresh"
 q crm_up <<'SQL'
@@ -29,11 +29,36 @@ check "views built on 1.0 functions survive and give the same rows" "$before" \
       "$(q crm_up -c "SELECT md5(string_agg(s::text, ',' ORDER BY customer)) FROM scores s")"
 check "stored 1.0 rfm_state values still read" "10" "$(q crm_up -c "SELECT count(rfm_final(st, '2025-01-01')) FROM stored")"
 q crm_fresh -c "CREATE EXTENSION crm_ext"
+# members with their comments, then the properties a fresh install and an
+# upgrade could disagree on: function volatility, strictness, parallel
+# safety, security, settings, privileges and body; table columns, defaults
+# and privileges
 objs="SELECT md5(string_agg(d, ',' ORDER BY d)) FROM (
         SELECT pg_describe_object(classid, objid, 0) || ':' || coalesce(obj_description(objid, classid::regclass::name), '') AS d
         FROM pg_depend WHERE refobjid = (SELECT oid FROM pg_extension WHERE extname = 'crm_ext') AND deptype = 'e') s"
+funcs="SELECT string_agg(d, E'\n' ORDER BY d) FROM (
+        SELECT p.oid::regprocedure::text || ' ' || p.provolatile::text || p.proisstrict::text || p.proparallel::text
+               || p.prosecdef::text || coalesce(p.proconfig::text, '') || coalesce(p.proacl::text, '') || md5(p.prosrc)
+               || pg_get_function_arguments(p.oid) || pg_get_function_result(p.oid) AS d
+        FROM pg_proc p JOIN pg_depend e ON e.objid = p.oid AND e.classid = 'pg_proc'::regclass AND e.deptype = 'e'
+        WHERE e.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'crm_ext')) s"
+tables="SELECT string_agg(d, E'\n' ORDER BY d) FROM (
+        SELECT c.oid::regclass::text || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || a.attnotnull::text
+               || coalesce(pg_get_expr(ad.adbin, ad.adrelid), '') || coalesce(c.relacl::text, '') AS d
+        FROM pg_class c JOIN pg_depend e ON e.objid = c.oid AND e.classid = 'pg_class'::regclass AND e.deptype = 'e'
+        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+        LEFT JOIN pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
+        WHERE e.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'crm_ext')) s"
+fresh_f=$(q crm_fresh -c "$funcs"); fresh_t=$(q crm_fresh -c "$tables")
+# two empty lists would compare equal: the fresh install must list its members
+check "the comparison sees the fresh install's functions and table columns" "yes yes" \
+      "$([ "$(echo "$fresh_f" | wc -l)" -gt 60 ] && echo yes) $([ "$(echo "$fresh_t" | wc -l)" -gt 30 ] && echo yes)"
 check "upgraded database has the same objects and comments as a fresh install" \
       "$(q crm_fresh -c "$objs")" "$(q crm_up -c "$objs")"
+check "upgraded functions have the fresh install's volatility, strictness, parallel safety, settings, privileges and bodies" \
+      "$fresh_f" "$(q crm_up -c "$funcs")"
+check "upgraded tables have the fresh install's columns, defaults and privileges" \
+      "$fresh_t" "$(q crm_up -c "$tables")"
 check "user map rows kept" "all" "$(q crm_up -c "SELECT rfm_segment(1, 2, 1, 'm')")"
 q postgres -c "DROP DATABASE crm_up" -c "DROP DATABASE crm_fresh"
 exit $fails

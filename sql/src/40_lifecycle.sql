@@ -3,8 +3,9 @@
 -- Lifecycle signals and actions
 -- ===================================================================
 
+-- STABLE: calendar periods follow the session TimeZone
 CREATE FUNCTION spend_by_period_transfn(int8[], timestamptz, float8, timestamptz, interval, int) RETURNS int8[]
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
 CREATE FUNCTION spend_by_period_combine(int8[], int8[]) RETURNS int8[]
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION spend_by_period_final(int8[]) RETURNS float8[]
@@ -22,6 +23,9 @@ CREATE AGGREGATE spend_by_period(txn_time timestamptz, amount float8, as_of time
 );
 COMMENT ON AGGREGATE spend_by_period(timestamptz, float8, timestamptz, interval, int) IS
     'Net spend in each of the last n periods before as_of, oldest first (period k covers (as_of - (n-k+1)*period, as_of - (n-k)*period]); 0 for a period without transactions';
+
+REVOKE EXECUTE ON FUNCTION spend_by_period_transfn(int8[], timestamptz, float8, timestamptz, interval, int),
+    spend_by_period_combine(int8[], int8[]), spend_by_period_final(int8[]) FROM PUBLIC;
 
 CREATE TYPE spend_signals AS (
     periods         int,
