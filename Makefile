@@ -15,7 +15,7 @@ OBJS = $(SRCS:.c=.o)
 # existing objects) followed by the concept files new in this version
 # (NEW_IN_VERSION).  Release steps: CONTRIBUTING.md.
 PREV_VERSION = 1.1
-NEW_IN_VERSION =
+NEW_IN_VERSION = sql/src/51_scored_view.sql sql/src/56_case_base_build.sql
 SQL_SRC = $(sort $(wildcard sql/src/*.sql))
 INSTALL_SQL = sql/$(EXTENSION)--$(EXTVERSION).sql
 UPGRADE_SQL = sql/$(EXTENSION)--$(PREV_VERSION)--$(EXTVERSION).sql

@@ -3,3 +3,87 @@
 -- on).  Concept files that are new in 1.2 are appended whole by the
 -- Makefile (NEW_IN_VERSION), so their SQL is written once.
 \echo Use "ALTER EXTENSION crm_ext UPDATE TO '1.2'" to load this file. \quit
+
+-- -------------------------------------------------------------------
+-- scored views: jobs get an owner and row-level security, and capture
+-- new rows with triggers instead of a time watermark.  A view set up by
+-- 1.1 keeps working as it is; its first refresh under 1.2 (as its owner)
+-- adds the pending and meta tables and the capture triggers, replaces the
+-- view (same columns: users' views on it survive) and rebuilds the states.
+-- The routines themselves are in 51_scored_view.sql, appended below.
+-- -------------------------------------------------------------------
+ALTER TABLE crm_score_jobs
+    ADD COLUMN owner regrole,
+    ADD COLUMN target_name text,
+    ADD COLUMN pending_table regclass,
+    ADD COLUMN meta_table regclass,
+    ADD COLUMN capture_function regprocedure,
+    ADD COLUMN time_type regtype,
+    ADD COLUMN time_zone text;
+UPDATE crm_score_jobs j
+   SET owner = coalesce((SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = j.target),
+                        (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = j.data_table),
+                        (SELECT e.extowner FROM pg_catalog.pg_extension e WHERE e.extname = 'crm_ext'))::regrole,
+       target_name = CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = j.target)
+                          THEN (SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname)
+                                FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                                WHERE c.oid = j.target) END;
+ALTER TABLE crm_score_jobs ALTER COLUMN owner SET NOT NULL,
+    ALTER COLUMN owner SET DEFAULT pg_catalog.to_regrole(CURRENT_USER::text);
+COMMENT ON TABLE crm_score_jobs IS
+    'Scored views managed by crm_score_setup()/crm_refresh_scores()/crm_score_drop(): where their transactions come from, their tables, their owner, and the cut points of the last refresh. Row-level security: only the owner (or its members, or a superuser) sees and changes a job; readers of a scored view see its row';
+COMMENT ON COLUMN crm_score_jobs.loaded_through IS
+    'as_of of the last refresh: the states hold every committed source row dated up to it that the refresh could see; later-committed rows wait in the pending table';
+COMMENT ON COLUMN crm_score_jobs.owner IS
+    'Role that set the view up and owns its tables; refreshes run as this role';
+COMMENT ON COLUMN crm_score_jobs.target_name IS
+    'The view''s qualified name at setup (kept to find the job after a DROP VIEW: crm_score_drop)';
+COMMENT ON COLUMN crm_score_jobs.pending_table IS
+    'Rows captured from the source since the last refresh, and customers to recompute after UPDATE/DELETE/TRUNCATE';
+COMMENT ON COLUMN crm_score_jobs.meta_table IS
+    'One-row table of the last refresh (as_of, cut points, segment grid, case base) read by the view';
+COMMENT ON COLUMN crm_score_jobs.capture_function IS
+    'Trigger function filling the pending table (SECURITY DEFINER as the owner, EXECUTE revoked from PUBLIC)';
+COMMENT ON COLUMN crm_score_jobs.time_type IS
+    'Type of the time column at setup: a refresh refuses when it changed';
+COMMENT ON COLUMN crm_score_jobs.time_zone IS
+    'Time zone that timestamp and date source columns are read in, fixed at setup: refreshes give the same answer whatever their session TimeZone';
+
+CREATE OR REPLACE FUNCTION crm_owned_by(rel regclass, owner regrole) RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT rel IS NULL OR EXISTS (SELECT 1 FROM pg_catalog.pg_class c
+                                     WHERE c.oid OPERATOR(pg_catalog.=) rel AND c.relowner OPERATOR(pg_catalog.=) owner) $$;
+COMMENT ON FUNCTION crm_owned_by(regclass, regrole) IS
+    'True when the relation is owned by the role (or is NULL); used by the row-level security of crm_score_jobs';
+ALTER TABLE crm_score_jobs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY crm_score_jobs_owner ON crm_score_jobs
+    USING (pg_catalog.pg_has_role(owner, 'MEMBER'))
+    WITH CHECK (pg_catalog.pg_has_role(owner, 'MEMBER')
+                AND @extschema@.crm_owned_by(target, owner) AND @extschema@.crm_owned_by(data_table, owner)
+                AND @extschema@.crm_owned_by(override_table, owner) AND @extschema@.crm_owned_by(pending_table, owner)
+                AND @extschema@.crm_owned_by(meta_table, owner)
+                AND (capture_function IS NULL OR EXISTS (SELECT 1 FROM pg_catalog.pg_proc p
+                     WHERE p.oid OPERATOR(pg_catalog.=) capture_function AND p.proowner OPERATOR(pg_catalog.=) owner)));
+CREATE POLICY crm_score_jobs_reader ON crm_score_jobs FOR SELECT
+    USING (pg_catalog.has_table_privilege(target, 'SELECT'));
+GRANT SELECT, INSERT, UPDATE, DELETE ON crm_score_jobs TO PUBLIC;
+
+-- crm_score_setup gained time_zone (a trailing parameter with a default:
+-- every 1.1 call still works); a function no view can depend on
+DROP FUNCTION crm_score_setup(text, regclass, name, name, name, text);
+
+-- -------------------------------------------------------------------
+-- case base (owner and row-level security)
+-- -------------------------------------------------------------------
+ALTER TABLE crm_case_bases ADD COLUMN owner regrole;
+UPDATE crm_case_bases b
+   SET owner = coalesce((SELECT j.owner FROM crm_score_jobs j WHERE j.case_base = b.name LIMIT 1),
+                        (SELECT e.extowner FROM pg_catalog.pg_extension e WHERE e.extname = 'crm_ext')::regrole);
+ALTER TABLE crm_case_bases ALTER COLUMN owner SET NOT NULL,
+    ALTER COLUMN owner SET DEFAULT pg_catalog.to_regrole(CURRENT_USER::text);
+COMMENT ON COLUMN crm_case_bases.owner IS
+    'Role that built the case base; only it (or its members, or a superuser) sees and changes it';
+ALTER TABLE crm_case_bases ENABLE ROW LEVEL SECURITY;
+CREATE POLICY crm_case_bases_owner ON crm_case_bases
+    USING (pg_catalog.pg_has_role(owner, 'MEMBER')) WITH CHECK (pg_catalog.pg_has_role(owner, 'MEMBER'));
+GRANT SELECT, INSERT, UPDATE, DELETE ON crm_case_bases TO PUBLIC;

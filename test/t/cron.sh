@@ -44,7 +44,7 @@ check "the run picked up the new transactions" "$((freq_before + 5))" \
 check "the failing job is reported as failed" "failed" \
       "$(q -c "SELECT status FROM cron.job_run_details WHERE jobid = $bad ORDER BY runid DESC LIMIT 1")"
 check "its error message says why" "1" \
-      "$(q -c "SELECT count(*) FROM cron.job_run_details WHERE jobid = $bad AND return_message LIKE '%before the transactions already loaded%'")"
+      "$(q -c "SELECT count(*) FROM cron.job_run_details WHERE jobid = $bad AND return_message LIKE '%is before the last refresh%'")"
 check "the job's watermark reflects only the successful run" "1" \
       "$(q -c "SELECT count(*) FROM crm_score_jobs WHERE target = 'crm_cron_test.scores'::regclass AND loaded_through > now() - interval '5 minutes'")"
 q -c "SELECT cron.unschedule($job), cron.unschedule($bad)" >/dev/null
