@@ -49,6 +49,7 @@ crm_run_as(PG_FUNCTION_ARGS)
 	int			save_nestlevel;
 	HeapTuple	tup;
 	int			rc;
+	char	   *result = NULL;
 
 	tup = SearchSysCache1(AUTHOID, ObjectIdGetDatum(role));
 	if (!HeapTupleIsValid(tup))
@@ -83,9 +84,22 @@ crm_run_as(PG_FUNCTION_ARGS)
 	rc = SPI_execute(query, false, 0);
 	if (rc < 0)
 		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
+	if (SPI_tuptable != NULL && SPI_processed > 0 && SPI_tuptable->tupdesc->natts > 0)
+	{
+		char	   *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+		if (v != NULL)
+		{
+			/* outlives SPI_finish: allocated in the caller's context */
+			result = SPI_palloc(strlen(v) + 1);
+			strcpy(result, v);
+		}
+	}
 	SPI_finish();
 
 	AtEOXact_GUC(false, save_nestlevel);
 	SetUserIdAndSecContext(save_userid, save_sec_context);
-	PG_RETURN_VOID();
+	if (result == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(result));
 }

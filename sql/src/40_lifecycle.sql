@@ -96,3 +96,26 @@ CREATE FUNCTION lifecycle_action(
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION lifecycle_action(float8, int, float8, float8, float8, int, float8, float8, int, text) IS
     'Lifecycle action (develop, maintain, retain, upsell, guard by default) for a customer''s signals under a rule set in lifecycle_rules; NULL signals are unknown; NULL when no rule matches';
+
+-- Who may change which rules: everyone reads them (lifecycle_action() with
+-- the built-in rules works for any role); a rule set belongs to the role
+-- that made its first rule, and the built-in rows to no one but crm_ext.
+ALTER TABLE lifecycle_rules ADD COLUMN owner regrole NOT NULL DEFAULT pg_catalog.to_regrole(CURRENT_USER::text);
+COMMENT ON COLUMN lifecycle_rules.owner IS
+    'Role that made the rule; a rule set''s rules all belong to one role, which alone (or its members, or a superuser) changes them; built-in rules belong to crm_ext';
+CREATE FUNCTION lifecycle_rule_set_writable(rule_set text, owner regrole) RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT pg_catalog.pg_has_role(owner, 'MEMBER') AND NOT EXISTS (
+             SELECT 1 FROM @extschema@.lifecycle_rules r WHERE r.rule_set OPERATOR(pg_catalog.=) rule_set
+                AND (r.builtin OR r.owner OPERATOR(pg_catalog.<>) owner)) $$;
+COMMENT ON FUNCTION lifecycle_rule_set_writable(text, regrole) IS
+    'True when owner may add rules to rule_set: the current user acts as owner, and the set has no built-in rule and no rule of another role';
+ALTER TABLE lifecycle_rules ENABLE ROW LEVEL SECURITY;
+CREATE POLICY lifecycle_rules_read ON lifecycle_rules FOR SELECT USING (true);
+CREATE POLICY lifecycle_rules_insert ON lifecycle_rules FOR INSERT
+    WITH CHECK (NOT builtin AND @extschema@.lifecycle_rule_set_writable(rule_set, owner));
+CREATE POLICY lifecycle_rules_update ON lifecycle_rules FOR UPDATE
+    USING (NOT builtin AND pg_catalog.pg_has_role(owner, 'MEMBER'))
+    WITH CHECK (NOT builtin AND pg_catalog.pg_has_role(owner, 'MEMBER'));
+CREATE POLICY lifecycle_rules_delete ON lifecycle_rules FOR DELETE USING (NOT builtin AND pg_catalog.pg_has_role(owner, 'MEMBER'));
+GRANT SELECT, INSERT, UPDATE, DELETE ON lifecycle_rules TO PUBLIC;

@@ -5,10 +5,10 @@
 -- model and the exactly-once design in 50_score_jobs.sql.
 -- ===================================================================
 
-CREATE OR REPLACE FUNCTION crm_run_as(role regrole, query text) RETURNS void
+CREATE OR REPLACE FUNCTION crm_run_as(role regrole, query text) RETURNS text
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION crm_run_as(regrole, text) IS
-    'Runs SQL as role inside a security-restricted operation with search_path pg_catalog, pg_temp (as REFRESH MATERIALIZED VIEW runs as the view''s owner); allowed to superusers and roles that may SET ROLE to it; used by crm_refresh_scores and crm_case_base_build';
+    'Runs SQL as role inside a security-restricted operation with search_path pg_catalog, pg_temp (as REFRESH MATERIALIZED VIEW runs as the view''s owner) and returns the first column of its first row as text; allowed to superusers and roles that may SET ROLE to it; used by crm_refresh_scores and crm_case_base_build';
 
 -- OPERATOR(schema.=) of a type's default btree equality: customer ids are
 -- compared with the operator their primary key uses, spelled out so that no
@@ -210,10 +210,10 @@ COMMENT ON FUNCTION crm_score_install(crm_score_jobs) IS
 CREATE OR REPLACE FUNCTION crm_creation_name(target text) RETURNS text
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
 AS $$
-    SELECT CASE pg_catalog.array_length(p, 1)
-           WHEN 1 THEN pg_catalog.quote_ident((SELECT s FROM pg_catalog.unnest(pg_catalog.current_schemas(false)) s LIMIT 1))
+    -- (no CASE x WHEN: its implicit = would be looked up on the caller's path)
+    SELECT CASE WHEN pg_catalog.array_length(p, 1) OPERATOR(pg_catalog.=) 1 THEN pg_catalog.quote_ident((SELECT s FROM pg_catalog.unnest(pg_catalog.current_schemas(false)) s LIMIT 1))
                        OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(p[1])
-           WHEN 2 THEN pg_catalog.quote_ident(p[1]) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(p[2])
+           WHEN pg_catalog.array_length(p, 1) OPERATOR(pg_catalog.=) 2 THEN pg_catalog.quote_ident(p[1]) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(p[2])
            END
     FROM (SELECT pg_catalog.parse_ident(target) AS p) x
 $$;

@@ -87,3 +87,53 @@ ALTER TABLE crm_case_bases ENABLE ROW LEVEL SECURITY;
 CREATE POLICY crm_case_bases_owner ON crm_case_bases
     USING (pg_catalog.pg_has_role(owner, 'MEMBER')) WITH CHECK (pg_catalog.pg_has_role(owner, 'MEMBER'));
 GRANT SELECT, INSERT, UPDATE, DELETE ON crm_case_bases TO PUBLIC;
+
+-- -------------------------------------------------------------------
+-- segment maps: readable by everyone (rfm_segment(r, f, m, map) failed
+-- for plain roles), changed only by their owner
+-- -------------------------------------------------------------------
+ALTER TABLE rfm_segment_maps ADD COLUMN owner regrole;
+UPDATE rfm_segment_maps SET owner = (SELECT e.extowner FROM pg_catalog.pg_extension e WHERE e.extname = 'crm_ext')::regrole;
+ALTER TABLE rfm_segment_maps ALTER COLUMN owner SET NOT NULL,
+    ALTER COLUMN owner SET DEFAULT pg_catalog.to_regrole(CURRENT_USER::text);
+COMMENT ON COLUMN rfm_segment_maps.owner IS 'Role that made the map: only it (or its members, or a superuser) changes the map and its rules';
+ALTER TABLE rfm_segment_maps ENABLE ROW LEVEL SECURITY;
+CREATE POLICY rfm_segment_maps_read ON rfm_segment_maps FOR SELECT USING (true);
+CREATE POLICY rfm_segment_maps_insert ON rfm_segment_maps FOR INSERT WITH CHECK (pg_catalog.pg_has_role(owner, 'MEMBER'));
+CREATE POLICY rfm_segment_maps_update ON rfm_segment_maps FOR UPDATE
+    USING (pg_catalog.pg_has_role(owner, 'MEMBER')) WITH CHECK (pg_catalog.pg_has_role(owner, 'MEMBER'));
+CREATE POLICY rfm_segment_maps_delete ON rfm_segment_maps FOR DELETE USING (pg_catalog.pg_has_role(owner, 'MEMBER'));
+ALTER TABLE rfm_segment_rules ENABLE ROW LEVEL SECURITY;
+CREATE POLICY rfm_segment_rules_read ON rfm_segment_rules FOR SELECT USING (true);
+CREATE POLICY rfm_segment_rules_write ON rfm_segment_rules
+    USING (EXISTS (SELECT 1 FROM @extschema@.rfm_segment_maps m WHERE m.map_name OPERATOR(pg_catalog.=) rfm_segment_rules.map_name
+                   AND pg_catalog.pg_has_role(m.owner, 'MEMBER')))
+    WITH CHECK (EXISTS (SELECT 1 FROM @extschema@.rfm_segment_maps m WHERE m.map_name OPERATOR(pg_catalog.=) rfm_segment_rules.map_name
+                        AND pg_catalog.pg_has_role(m.owner, 'MEMBER')));
+GRANT SELECT, INSERT, UPDATE, DELETE ON rfm_segment_maps, rfm_segment_rules TO PUBLIC;
+
+-- -------------------------------------------------------------------
+-- lifecycle rules: readable by everyone, changed only by their owner
+-- -------------------------------------------------------------------
+-- Who may change which rules: everyone reads them (lifecycle_action() with
+-- the built-in rules works for any role); a rule set belongs to the role
+-- that made its first rule, and the built-in rows to no one but crm_ext.
+ALTER TABLE lifecycle_rules ADD COLUMN owner regrole NOT NULL DEFAULT pg_catalog.to_regrole(CURRENT_USER::text);
+COMMENT ON COLUMN lifecycle_rules.owner IS
+    'Role that made the rule; a rule set''s rules all belong to one role, which alone (or its members, or a superuser) changes them; built-in rules belong to crm_ext';
+CREATE FUNCTION lifecycle_rule_set_writable(rule_set text, owner regrole) RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT pg_catalog.pg_has_role(owner, 'MEMBER') AND NOT EXISTS (
+             SELECT 1 FROM @extschema@.lifecycle_rules r WHERE r.rule_set OPERATOR(pg_catalog.=) rule_set
+                AND (r.builtin OR r.owner OPERATOR(pg_catalog.<>) owner)) $$;
+COMMENT ON FUNCTION lifecycle_rule_set_writable(text, regrole) IS
+    'True when owner may add rules to rule_set: the current user acts as owner, and the set has no built-in rule and no rule of another role';
+ALTER TABLE lifecycle_rules ENABLE ROW LEVEL SECURITY;
+CREATE POLICY lifecycle_rules_read ON lifecycle_rules FOR SELECT USING (true);
+CREATE POLICY lifecycle_rules_insert ON lifecycle_rules FOR INSERT
+    WITH CHECK (NOT builtin AND @extschema@.lifecycle_rule_set_writable(rule_set, owner));
+CREATE POLICY lifecycle_rules_update ON lifecycle_rules FOR UPDATE
+    USING (NOT builtin AND pg_catalog.pg_has_role(owner, 'MEMBER'))
+    WITH CHECK (NOT builtin AND pg_catalog.pg_has_role(owner, 'MEMBER'));
+CREATE POLICY lifecycle_rules_delete ON lifecycle_rules FOR DELETE USING (NOT builtin AND pg_catalog.pg_has_role(owner, 'MEMBER'));
+GRANT SELECT, INSERT, UPDATE, DELETE ON lifecycle_rules TO PUBLIC;

@@ -7,7 +7,7 @@ export PGOPTIONS="-c client_min_messages=warning"
 q() { psql -qXAt -v ON_ERROR_STOP=1 -d "$@"; }
 source "$(dirname "$0")/tap_lib.bash"
 current=$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$(dirname "$0")/../../crm_ext.control")
-echo "1..9"
+echo "1..10"
 q postgres -c "DROP DATABASE IF EXISTS crm_up" -c "DROP DATABASE IF EXISTS crm_fresh" \
            -c "CREATE DATABASE crm_up" -c "CREATE DATABASE crm_fresh"
 q crm_up <<'SQL'
@@ -49,16 +49,20 @@ tables="SELECT string_agg(d, E'\n' ORDER BY d) FROM (
         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
         LEFT JOIN pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
         WHERE e.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'crm_ext')) s"
-fresh_f=$(q crm_fresh -c "$funcs"); fresh_t=$(q crm_fresh -c "$tables")
+policies="SELECT string_agg(p.tablename || '.' || p.policyname || ' ' || p.cmd || coalesce(p.qual, '') || coalesce(p.with_check, '')
+                         || (SELECT c.relrowsecurity::text FROM pg_class c WHERE c.oid = (p.schemaname || '.' || p.tablename)::regclass),
+                         E'\\n' ORDER BY p.tablename, p.policyname) FROM pg_policies p"
+fresh_f=$(q crm_fresh -c "$funcs"); fresh_t=$(q crm_fresh -c "$tables"); fresh_p=$(q crm_fresh -c "$policies")
 # two empty lists would compare equal: the fresh install must list its members
-check "the comparison sees the fresh install's functions and table columns" "yes yes" \
-      "$([ "$(echo "$fresh_f" | wc -l)" -gt 60 ] && echo yes) $([ "$(echo "$fresh_t" | wc -l)" -gt 30 ] && echo yes)"
+check "the comparison sees the fresh install's functions, table columns and policies" "yes yes yes" \
+      "$([ "$(echo "$fresh_f" | wc -l)" -gt 60 ] && echo yes) $([ "$(echo "$fresh_t" | wc -l)" -gt 30 ] && echo yes) $([ "$(echo "$fresh_p" | wc -l)" -gt 10 ] && echo yes)"
 check "upgraded database has the same objects and comments as a fresh install" \
       "$(q crm_fresh -c "$objs")" "$(q crm_up -c "$objs")"
 check "upgraded functions have the fresh install's volatility, strictness, parallel safety, settings, privileges and bodies" \
       "$fresh_f" "$(q crm_up -c "$funcs")"
 check "upgraded tables have the fresh install's columns, defaults and privileges" \
       "$fresh_t" "$(q crm_up -c "$tables")"
+check "upgraded tables have the fresh install's row-level security policies" "$fresh_p" "$(q crm_up -c "$policies")"
 check "user map rows kept" "all" "$(q crm_up -c "SELECT rfm_segment(1, 2, 1, 'm')")"
 q postgres -c "DROP DATABASE crm_up" -c "DROP DATABASE crm_fresh"
 exit $fails
