@@ -35,6 +35,15 @@ $$;
 COMMENT ON FUNCTION crm_eq_operator(regtype) IS
     'OPERATOR(schema.=) of the default btree equality of a type (domains: of the base type); NULL when the type has none';
 
+-- pg_trigger.tgtype bit of an event (TRIGGER_TYPE_INSERT etc. in
+-- catalog/pg_trigger.h)
+CREATE OR REPLACE FUNCTION crm_trigger_event_bit(event text) RETURNS int
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT CASE WHEN event = 'insert' THEN 4 WHEN event = 'delete' THEN 8 WHEN event = 'update' THEN 16
+                  WHEN event = 'truncate' THEN 32 END $$;
+COMMENT ON FUNCTION crm_trigger_event_bit(text) IS
+    'The pg_trigger.tgtype bit of insert, delete, update or truncate (internal)';
+
 -- A source time value as timestamptz: timestamp and date columns are read
 -- in the job's fixed time zone, not the session's
 CREATE OR REPLACE FUNCTION crm_score_time_expr(time_type regtype, col text, time_zone text) RETURNS text
@@ -77,6 +86,7 @@ DECLARE
     m_sc   text;
     seg    text;
     k      text;
+    tg     text;
 BEGIN
     base := pg_catalog.left(base, pg_catalog.length(base) - 5);      -- strip '_data'
     q_pend := sch || '.' || pg_catalog.quote_ident(base || '_pending');
@@ -139,27 +149,29 @@ BEGIN
     EXECUTE pg_catalog.format('COMMENT ON FUNCTION %s() IS %L', q_fn,
         pg_catalog.format('Captures rows written to %s for the next refresh of %s (crm_ext)', job.source, tgt));
     job.capture_function := (q_fn || '()')::pg_catalog.regprocedure;
+    -- triggers are found by their function and event (names and OIDs change
+    -- with a dump and restore); named after a hash of the pending table's name
+    tg := 'crm_capture_' || pg_catalog.left(pg_catalog.md5(job.pending_table::text), 12) || '_';
     FOREACH k IN ARRAY ARRAY['insert', 'update', 'delete', 'truncate'] LOOP
-        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = job.source
-                       AND t.tgname = pg_catalog.format('crm_capture_%s_%s', job.pending_table::pg_catalog.oid, k)) THEN
+        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = job.source AND t.tgfoid = job.capture_function
+                       AND (t.tgtype::int & @extschema@.crm_trigger_event_bit(k)) <> 0) THEN
             EXECUTE pg_catalog.format('CREATE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION %s()',
-                pg_catalog.format('crm_capture_%s_%s', job.pending_table::pg_catalog.oid, k), pg_catalog.upper(k), job.source,
+                tg || k, pg_catalog.upper(k), job.source,
                 CASE k WHEN 'insert' THEN 'REFERENCING NEW TABLE AS crm_new'
                        WHEN 'update' THEN 'REFERENCING OLD TABLE AS crm_old NEW TABLE AS crm_new'
                        WHEN 'delete' THEN 'REFERENCING OLD TABLE AS crm_old' ELSE '' END, q_fn);
             -- fire also in logical replication apply workers and under
             -- session_replication_role = replica (needs the table's owner)
             IF pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = job.source), 'USAGE') THEN
-                EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', job.source,
-                                          pg_catalog.format('crm_capture_%s_%s', job.pending_table::pg_catalog.oid, k));
+                EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', job.source, tg || k);
             END IF;
         END IF;
     END LOOP;
     IF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = job.source), 'USAGE') THEN
         RAISE WARNING 'the capture triggers on % fire only in ordinary sessions', job.source
             USING DETAIL = 'Rows applied by logical replication or written with session_replication_role = replica would not be captured; a refresh refuses while the source is subscribed.',
-                  HINT = pg_catalog.format('The owner of %s can run ALTER TABLE %s ENABLE ALWAYS TRIGGER ... for the four crm_capture_%s_* triggers.',
-                                           job.source, job.source, job.pending_table::pg_catalog.oid);
+                  HINT = pg_catalog.format('The owner of %s can run ALTER TABLE %s ENABLE ALWAYS TRIGGER %s for each of %sinsert, %supdate, %sdelete and %struncate.',
+                                           job.source, job.source, tg || '...', tg, tg, tg, tg);
     END IF;
 
     -- The view is read by BI tools, often all of it: rfm_final runs once per
@@ -265,11 +277,13 @@ BEGIN
     -- a job left behind by a DROP VIEW, or a name in use
     SELECT j.target, j.target_name INTO stale FROM @extschema@.crm_score_jobs j
      WHERE j.target_name = q_target OR j.data_table = pg_catalog.to_regclass(q_data);
-    IF FOUND THEN
+    IF FOUND AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = stale.target) THEN
         RAISE EXCEPTION '% is already set up as a scored view', q_target USING ERRCODE = 'duplicate_object',
-            DETAIL = CASE WHEN NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = stale.target)
-                          THEN 'Its view was dropped, but its job and tables remain.' END,
+            DETAIL = 'Its view was dropped, but its job and tables remain.',
             HINT = pg_catalog.format('Run SELECT %s.crm_score_drop(%L) first.', '@extschema@', q_target);
+    ELSIF FOUND THEN
+        RAISE EXCEPTION '% is already set up as a scored view', q_target USING ERRCODE = 'duplicate_object',
+            HINT = pg_catalog.format('Use another name, or run SELECT %s.crm_score_drop(%L) first.', '@extschema@', q_target);
     END IF;
     FOREACH rel IN ARRAY ARRAY[q_target, q_data, q_over, sch || pg_catalog.quote_ident(nm || '_pending'),
                                sch || pg_catalog.quote_ident(nm || '_meta')] LOOP
@@ -506,21 +520,21 @@ BEGIN
     END IF;
     -- disabled capture triggers lose rows: refuse rather than guess
     IF EXISTS (SELECT 1 FROM pg_catalog.unnest(ARRAY['insert', 'update', 'delete', 'truncate']) k
-               LEFT JOIN pg_catalog.pg_trigger t ON t.tgrelid = job.source
-                    AND t.tgname = pg_catalog.format('crm_capture_%s_%s', job.pending_table::oid, k)
-               WHERE t.oid IS NULL OR t.tgenabled = 'D') THEN
+               WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = job.source AND t.tgfoid = job.capture_function
+                                 AND (t.tgtype::int & @extschema@.crm_trigger_event_bit(k)) <> 0 AND t.tgenabled <> 'D')) THEN
         RAISE EXCEPTION 'the capture triggers of scored view % on % are missing or disabled', target, job.source
             USING ERRCODE = 'object_not_in_prerequisite_state',
             DETAIL = 'Rows written while a trigger was disabled were not captured.',
-            HINT = 'Enable the crm_capture_* triggers (ALTER TABLE ... ENABLE ALWAYS TRIGGER) and refresh with full_rebuild => true.';
+            HINT = pg_catalog.format('Enable the triggers of %s that call %s (ALTER TABLE ... ENABLE ALWAYS TRIGGER), then refresh with full_rebuild => true.',
+                                     job.source, job.capture_function);
     END IF;
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_subscription_rel s WHERE s.srrelid = job.source)
-       AND EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = job.source
-                   AND t.tgname LIKE pg_catalog.format('crm\_capture\_%s\_%%', job.pending_table::oid) AND t.tgenabled <> 'A') THEN
+       AND EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = job.source AND t.tgfoid = job.capture_function
+                   AND t.tgenabled <> 'A') THEN
         RAISE EXCEPTION '% is written by logical replication, but the capture triggers of scored view % do not fire there', job.source, target
             USING ERRCODE = 'object_not_in_prerequisite_state',
-            HINT = pg_catalog.format('The owner of %s must run ALTER TABLE %s ENABLE ALWAYS TRIGGER for each crm_capture_%s_* trigger; then refresh with full_rebuild => true.',
-                                     job.source, job.source, job.pending_table::oid);
+            HINT = pg_catalog.format('The owner of %s must run ALTER TABLE %s ENABLE ALWAYS TRIGGER for each trigger that calls %s; then refresh with full_rebuild => true.',
+                                     job.source, job.source, job.capture_function);
     END IF;
     IF NOT rebuild AND job.last_as_of IS NULL THEN
         rebuild := true;
@@ -737,3 +751,33 @@ AS $$ SELECT @extschema@.crm_score_drop_named(target, pg_catalog.to_regclass(tar
                                               keep_overrides) $$;
 COMMENT ON FUNCTION crm_score_drop(text, boolean) IS
     'Removes a scored view and everything crm_score_setup made for it (state, pending, meta and override tables, capture triggers and function, job); works also after a DROP VIEW, by the name given at setup. keep_overrides keeps the hand-pinned segments table';
+
+-- What a user queries to see their scored views: names as text (WHERE
+-- name = 'scores' works, where crm_score_jobs.target = 'scores' would parse
+-- 'scores' as an OID), read with the reader's own rights.
+CREATE OR REPLACE VIEW crm_scored_views WITH (security_invoker = true) AS
+    SELECT j.target::text AS name, j.target_name, j.source::text AS source, j.owner::text AS owner,
+           j.customer_col, j.time_col, j.amount_col, j.time_type::text AS time_type, j.time_zone,
+           j.segment_map, j.case_base, j.last_as_of AS as_of, j.last_refresh, j.last_changed_customers AS changed_customers,
+           j.last_customers AS customers, j.last_duration, j.pending_table IS NULL AS needs_first_1_2_refresh
+    FROM @extschema@.crm_score_jobs j;
+COMMENT ON VIEW crm_scored_views IS
+    'Scored views you can see (your own, and those you may read), with their source, owner and last refresh';
+COMMENT ON COLUMN crm_scored_views.name IS 'The view, as your search_path shows it (WHERE name = ''scores'' works)';
+COMMENT ON COLUMN crm_scored_views.target_name IS 'The view''s qualified name at setup (crm_score_drop finds it by this after a DROP VIEW)';
+COMMENT ON COLUMN crm_scored_views.source IS 'Table the transactions come from';
+COMMENT ON COLUMN crm_scored_views.owner IS 'Role that owns the view; refreshes run as this role';
+COMMENT ON COLUMN crm_scored_views.customer_col IS 'Customer column of the source';
+COMMENT ON COLUMN crm_scored_views.time_col IS 'Time column of the source';
+COMMENT ON COLUMN crm_scored_views.amount_col IS 'Amount column of the source';
+COMMENT ON COLUMN crm_scored_views.time_type IS 'Type of the time column at setup';
+COMMENT ON COLUMN crm_scored_views.time_zone IS 'Zone a timestamp or date time column is read in';
+COMMENT ON COLUMN crm_scored_views.segment_map IS 'User segment map (NULL: the built-in 11 segments)';
+COMMENT ON COLUMN crm_scored_views.case_base IS 'Case base of the value classes (NULL: none)';
+COMMENT ON COLUMN crm_scored_views.as_of IS 'Date of the last refresh''s scores';
+COMMENT ON COLUMN crm_scored_views.last_refresh IS 'When the last refresh ran';
+COMMENT ON COLUMN crm_scored_views.changed_customers IS 'Customers whose state the last refresh wrote';
+COMMENT ON COLUMN crm_scored_views.customers IS 'Customers scored by the last refresh';
+COMMENT ON COLUMN crm_scored_views.last_duration IS 'How long the last refresh took';
+COMMENT ON COLUMN crm_scored_views.needs_first_1_2_refresh IS 'Set up by crm_ext 1.1 and not refreshed since: its next refresh adds the capture triggers and rebuilds it';
+GRANT SELECT ON crm_scored_views TO PUBLIC;

@@ -7,7 +7,7 @@ export PGOPTIONS="-c client_min_messages=warning"
 q() { psql -qXAt -v ON_ERROR_STOP=1 -d "$@"; }
 source "$(dirname "$0")/tap_lib.bash"
 current=$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$(dirname "$0")/../../crm_ext.control")
-echo "1..10"
+echo "1..15"
 q postgres -c "DROP DATABASE IF EXISTS crm_up" -c "DROP DATABASE IF EXISTS crm_fresh" \
            -c "CREATE DATABASE crm_up" -c "CREATE DATABASE crm_fresh"
 q crm_up <<'SQL'
@@ -65,4 +65,37 @@ check "upgraded tables have the fresh install's columns, defaults and privileges
 check "upgraded tables have the fresh install's row-level security policies" "$fresh_p" "$(q crm_up -c "$policies")"
 check "user map rows kept" "all" "$(q crm_up -c "SELECT rfm_segment(1, 2, 1, 'm')")"
 q postgres -c "DROP DATABASE crm_up" -c "DROP DATABASE crm_fresh"
+
+# A scored view set up by 1.1 (time watermark, no owner) keeps working
+# through the upgrade, and its first 1.2 refresh moves it to capture
+# triggers without breaking the users' views built on it.
+q postgres -c "DROP DATABASE IF EXISTS crm_up11" -c "CREATE DATABASE crm_up11"
+q postgres -c "DROP ROLE IF EXISTS crm_up_bi" -c "CREATE ROLE crm_up_bi"
+q crm_up11 >/dev/null <<'SQL'
+CREATE EXTENSION crm_ext VERSION '1.1';
+SET timezone = 'UTC';
+CREATE TABLE txn (customer_id int, txn_time timestamptz, amount numeric);
+INSERT INTO txn SELECT c, '2024-01-01'::timestamptz + (c * 11 + k * 5) % 300 * interval '1 day', (c * k) % 50 + 1
+FROM generate_series(1, 80) c, generate_series(1, 1 + c % 5) k;
+SELECT crm_score_setup('scores', 'txn');
+CALL crm_refresh_scores('scores', '2024-12-01');
+CREATE VIEW segment_report AS SELECT segment, count(*) AS customers FROM scores GROUP BY segment;
+GRANT SELECT ON scores, segment_report TO crm_up_bi;
+SQL
+rep="SELECT string_agg(segment || '=' || customers, ',' ORDER BY segment) FROM segment_report"
+before=$(q crm_up11 -c "$rep")
+q crm_up11 -c "ALTER EXTENSION crm_ext UPDATE" >/dev/null 2>&1
+check "a database with a 1.1 scored view upgrades" "1.2" "$(q crm_up11 -c "SELECT extversion FROM pg_extension WHERE extname = 'crm_ext'")"
+check "the view and a user's view on it read the same rows right after the upgrade, also for a reader role" "$before|$before" \
+    "$(q crm_up11 -c "$rep")|$(PGOPTIONS="$PGOPTIONS -c role=crm_up_bi" q crm_up11 -c "$rep")"
+q crm_up11 -c "INSERT INTO txn VALUES (1, '2024-12-05', 1000)" -c "CALL crm_refresh_scores('scores', '2024-12-10')" >/dev/null 2>&1
+check "its first 1.2 refresh adds the pending table and capture triggers" "1|4" \
+    "$(q crm_up11 -c "SELECT count(*) FROM crm_score_jobs WHERE pending_table IS NOT NULL")|$(q crm_up11 -c "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'txn'::regclass::oid")"
+q crm_up11 -c "INSERT INTO txn VALUES (2, '2024-12-11', 500)" -c "UPDATE txn SET amount = amount + 1 WHERE customer_id = 3" \
+             -c "CALL crm_refresh_scores('scores', '2024-12-12')" >/dev/null
+check "after which it equals rfm_agg over the source, new rows and updates included" "80|0" \
+    "$(q crm_up11 -c "SELECT count(*) FROM scores")|$(q crm_up11 -c "SELECT count(*) FROM (SELECT customer_id, frequency, monetary, recency_days FROM scores
+        EXCEPT SELECT customer_id, (r).frequency, (r).monetary, (r).recency_days FROM (SELECT customer_id, rfm_agg(txn_time, amount, '2024-12-12') r FROM txn GROUP BY 1) s) d")"
+check "the user's view on it survived" "80" "$(q crm_up11 -c "SELECT sum(customers) FROM segment_report")"
+q postgres -c "DROP DATABASE crm_up11" -c "DROP ROLE crm_up_bi" >/dev/null
 exit $fails
