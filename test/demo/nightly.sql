@@ -3,9 +3,7 @@
 -- pg_cron would run it every night; the report shows what it cost and who
 -- moved between segments.
 \pset footer off
-DELETE FROM crm_score_jobs WHERE target::text = 'demo_scores';
-DROP VIEW IF EXISTS demo_scores;
-DROP TABLE IF EXISTS demo_scores_data, demo_scores_overrides;
+SELECT count(crm_score_drop(name)) AS dropped FROM crm_scored_views WHERE name = 'demo_scores' \gset
 SELECT crm_score_setup('demo_scores', 'transactions') \gset
 CALL crm_refresh_scores('demo_scores', :'as_of'::timestamptz - interval '7 days');
 CREATE TEMP TABLE demo_last_week AS SELECT customer_id, computed_segment AS segment FROM demo_scores;
