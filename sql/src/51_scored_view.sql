@@ -62,7 +62,7 @@ COMMENT ON FUNCTION crm_score_time_expr(regtype, text, text) IS
 -- brings a job made by crm_ext 1.1 up to date: the pending table, the
 -- one-row meta table, the capture trigger function and triggers, and the
 -- view (CREATE OR REPLACE: users' views on it survive).  Runs as the owner.
-CREATE OR REPLACE FUNCTION crm_score_install(job crm_score_jobs) RETURNS crm_score_jobs
+CREATE OR REPLACE FUNCTION crm_score_install(job crm_score_jobs, with_view boolean) RETURNS crm_score_jobs
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
@@ -87,6 +87,8 @@ DECLARE
     seg    text;
     k      text;
     tg     text;
+    tn     name;
+    own    boolean;
 BEGIN
     base := pg_catalog.left(base, pg_catalog.length(base) - 5);      -- strip '_data'
     q_pend := sch || '.' || pg_catalog.quote_ident(base || '_pending');
@@ -123,11 +125,29 @@ BEGIN
 
     -- capture: in the writer's transaction, as the owner (the writer needs no
     -- rights on the pending table); UPDATE marks only customers whose
-    -- (time, amount) rows really changed
+    -- (time, amount) rows really changed.  Statement-level triggers with
+    -- transition tables serve ordinary sessions; logical replication's apply
+    -- worker fires only row-level triggers, so row-level ones enabled for
+    -- REPLICA sessions alone serve it: each write is captured once.
     tx := @extschema@.crm_score_time_expr(job.time_type, 'n.' || pg_catalog.quote_ident(job.time_col), job.time_zone);
     EXECUTE pg_catalog.format($f$CREATE OR REPLACE FUNCTION %1$s() RETURNS trigger
         LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $b$
         BEGIN
+            IF TG_LEVEL OPERATOR(pg_catalog.=) 'ROW' THEN
+                IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
+                    IF NEW.%3$I IS NOT NULL AND NEW.%7$I IS NOT NULL AND NEW.%5$I IS NOT NULL THEN
+                        INSERT INTO %2$s (customer_id, txn_time, amount) VALUES (NEW.%3$I, %8$s, (NEW.%5$I)::%6$s);
+                    END IF;
+                ELSIF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN
+                    IF ROW(OLD.%3$I, OLD.%7$I, OLD.%5$I) IS DISTINCT FROM ROW(NEW.%3$I, NEW.%7$I, NEW.%5$I) THEN
+                        INSERT INTO %2$s (customer_id, recompute)
+                        SELECT DISTINCT v.c, true FROM (VALUES (OLD.%3$I), (NEW.%3$I)) v(c) WHERE v.c IS NOT NULL;
+                    END IF;
+                ELSIF OLD.%3$I IS NOT NULL THEN
+                    INSERT INTO %2$s (customer_id, recompute) VALUES (OLD.%3$I, true);
+                END IF;
+                RETURN NULL;
+            END IF;
             IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
                 INSERT INTO %2$s (customer_id, txn_time, amount)
                 SELECT n.%3$I, %4$s, (n.%5$I)::%6$s FROM crm_new n
@@ -144,7 +164,8 @@ BEGIN
                 INSERT INTO %2$s (customer_id, recompute) VALUES (NULL, true);
             END IF;
             RETURN NULL;
-        END $b$$f$, q_fn, job.pending_table, job.customer_col, tx, job.amount_col, atype, job.time_col);
+        END $b$$f$, q_fn, job.pending_table, job.customer_col, tx, job.amount_col, atype, job.time_col,
+        @extschema@.crm_score_time_expr(job.time_type, 'NEW.' || pg_catalog.quote_ident(job.time_col), job.time_zone));
     EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', q_fn);
     EXECUTE pg_catalog.format('COMMENT ON FUNCTION %s() IS %L', q_fn,
         pg_catalog.format('Captures rows written to %s for the next refresh of %s (crm_ext)', job.source, tgt));
@@ -152,26 +173,45 @@ BEGIN
     -- triggers are found by their function and event (names and OIDs change
     -- with a dump and restore); named after a hash of the pending table's name
     tg := 'crm_capture_' || pg_catalog.left(pg_catalog.md5(job.pending_table::text), 12) || '_';
+    own := pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = job.source), 'USAGE');
     FOREACH k IN ARRAY ARRAY['insert', 'update', 'delete', 'truncate'] LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = job.source AND t.tgfoid = job.capture_function
-                       AND (t.tgtype::int & @extschema@.crm_trigger_event_bit(k)) <> 0) THEN
+                       AND (t.tgtype::int & @extschema@.crm_trigger_event_bit(k)) <> 0 AND (t.tgtype::int & 1) = 0) THEN
             EXECUTE pg_catalog.format('CREATE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION %s()',
                 tg || k, pg_catalog.upper(k), job.source,
                 CASE k WHEN 'insert' THEN 'REFERENCING NEW TABLE AS crm_new'
                        WHEN 'update' THEN 'REFERENCING OLD TABLE AS crm_old NEW TABLE AS crm_new'
                        WHEN 'delete' THEN 'REFERENCING OLD TABLE AS crm_old' ELSE '' END, q_fn);
-            -- fire also in logical replication apply workers and under
-            -- session_replication_role = replica (needs the table's owner)
-            IF pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = job.source), 'USAGE') THEN
-                EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', job.source, tg || k);
-            END IF;
+        END IF;
+        -- enabled; TRUNCATE always (logical replication replays it as a statement)
+        IF own THEN
+            FOR tn IN SELECT t.tgname FROM pg_catalog.pg_trigger t WHERE t.tgrelid = job.source AND t.tgfoid = job.capture_function
+                      AND (t.tgtype::int & @extschema@.crm_trigger_event_bit(k)) <> 0 AND (t.tgtype::int & 1) = 0
+                      AND t.tgenabled <> CASE WHEN k = 'truncate' THEN 'A' ELSE 'O' END LOOP
+                EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE %s TRIGGER %I', job.source,
+                                          CASE WHEN k = 'truncate' THEN 'ALWAYS' ELSE '' END, tn);
+            END LOOP;
+        END IF;
+        -- the row-level twin, for replica sessions only (setting that takes
+        -- the table's owner: without it, no twin, which would double count)
+        IF k <> 'truncate' AND own AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = job.source
+                       AND t.tgfoid = job.capture_function
+                       AND (t.tgtype::int & @extschema@.crm_trigger_event_bit(k)) <> 0 AND (t.tgtype::int & 1) = 1) THEN
+            EXECUTE pg_catalog.format('CREATE TRIGGER %I AFTER %s ON %s FOR EACH ROW EXECUTE FUNCTION %s()',
+                tg || k || '_row', pg_catalog.upper(k), job.source, q_fn);
+        END IF;
+        IF k <> 'truncate' AND own THEN
+            FOR tn IN SELECT t.tgname FROM pg_catalog.pg_trigger t WHERE t.tgrelid = job.source AND t.tgfoid = job.capture_function
+                      AND (t.tgtype::int & @extschema@.crm_trigger_event_bit(k)) <> 0 AND (t.tgtype::int & 1) = 1
+                      AND t.tgenabled <> 'R' LOOP
+                EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE REPLICA TRIGGER %I', job.source, tn);
+            END LOOP;
         END IF;
     END LOOP;
-    IF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = job.source), 'USAGE') THEN
+    IF NOT own THEN
         RAISE WARNING 'the capture triggers on % fire only in ordinary sessions', job.source
             USING DETAIL = 'Rows applied by logical replication or written with session_replication_role = replica would not be captured; a refresh refuses while the source is subscribed.',
-                  HINT = pg_catalog.format('The owner of %s can run ALTER TABLE %s ENABLE ALWAYS TRIGGER %s for each of %sinsert, %supdate, %sdelete and %struncate.',
-                                           job.source, job.source, tg || '...', tg, tg, tg, tg);
+                  HINT = pg_catalog.format('Let the owner of %s run crm_score_setup, or own the table.', job.source);
     END IF;
 
     -- The view is read by BI tools, often all of it: rfm_final runs once per
@@ -182,6 +222,9 @@ BEGIN
     -- customer_id still reaches the primary key (its operator is leakproof,
     -- so security_barrier does not stop it).  Every function is called with
     -- its exact argument types and every operator is qualified.
+    IF NOT with_view THEN
+        RETURN job;
+    END IF;
     r_sc := '@extschema@.rfm_score((f.r).recency_days, m.r_breaks, false)';
     f_sc := '@extschema@.rfm_score(((f.r).frequency)::pg_catalog.float8, m.f_breaks, true)';
     m_sc := '@extschema@.rfm_score((f.r).monetary, m.m_breaks, true)';
@@ -212,8 +255,30 @@ BEGIN
     RETURN job;
 END
 $fn$;
-COMMENT ON FUNCTION crm_score_install(crm_score_jobs) IS
-    'Creates or updates the pending table, meta table, capture triggers and view of a scored view job (internal: called by crm_score_setup and by the first refresh of a view set up by crm_ext 1.1)';
+COMMENT ON FUNCTION crm_score_install(crm_score_jobs, boolean) IS
+    'Creates what is missing of a scored view job''s pending table, meta table and capture triggers, puts the triggers in the state they must be in, and (with_view) creates or replaces the view (internal: called by crm_score_setup, by the first refresh of a view set up by crm_ext 1.1, and by a full rebuild that finds the triggers wrong)';
+
+-- What is wrong with a job's capture triggers, if anything: missing or
+-- disabled ones lose rows, row-level twins that fire in ordinary sessions
+-- count them twice, and a subscribed source needs the twins.
+CREATE OR REPLACE FUNCTION crm_score_capture_problem(job crm_score_jobs) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE
+        WHEN EXISTS (SELECT 1 FROM pg_catalog.unnest(ARRAY['insert', 'update', 'delete', 'truncate']) k
+                     WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = job.source AND t.tgfoid = job.capture_function
+                                       AND (t.tgtype::int & @extschema@.crm_trigger_event_bit(k)) <> 0 AND (t.tgtype::int & 1) = 0
+                                       AND t.tgenabled <> 'D')) THEN 'missing'
+        WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = job.source AND t.tgfoid = job.capture_function
+                     AND (t.tgtype::int & 1) = 1 AND t.tgenabled IN ('O', 'A')) THEN 'twice'
+        WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_subscription_rel s WHERE s.srrelid = job.source)
+             AND (SELECT pg_catalog.count(*) FROM pg_catalog.pg_trigger t WHERE t.tgrelid = job.source AND t.tgfoid = job.capture_function
+                  AND (((t.tgtype::int & 1) = 1 AND t.tgenabled = 'R') OR ((t.tgtype::int & 32) <> 0 AND t.tgenabled = 'A'))) < 4
+             THEN 'replication'
+        END
+$$;
+COMMENT ON FUNCTION crm_score_capture_problem(crm_score_jobs) IS
+    'NULL when a scored view''s capture triggers are as they must be, else missing, twice or replication (internal)';
 
 -- Names a user gives as text are resolved with the user's search_path, as
 -- CREATE VIEW would: by these wrappers, which cannot pin search_path (they
@@ -370,7 +435,7 @@ BEGIN
     job.target_name := q_target;
     job.time_type := ttype;
     job.time_zone := tz;
-    job := @extschema@.crm_score_install(job);
+    job := @extschema@.crm_score_install(job, true);
     t := q_target::pg_catalog.regclass;
     job.target := t;
     INSERT INTO @extschema@.crm_score_jobs SELECT job.*;
@@ -445,6 +510,7 @@ DECLARE
     grid     smallint[];
     map_max  int;
     col      record;
+    problem  text;
 BEGIN
     -- one refresh of a view at a time; a failure anywhere rolls all of it back
     SELECT * INTO job FROM @extschema@.crm_score_jobs j WHERE j.target = crm_refresh_apply.target FOR UPDATE;
@@ -510,7 +576,7 @@ BEGIN
             job.time_zone := pg_catalog.current_setting('TimeZone');
         END IF;
         job.target_name := coalesce(job.target_name, target::text);
-        job := @extschema@.crm_score_install(job);
+        job := @extschema@.crm_score_install(job, true);
         UPDATE @extschema@.crm_score_jobs j SET pending_table = job.pending_table, meta_table = job.meta_table,
                capture_function = job.capture_function, time_type = job.time_type, time_zone = job.time_zone,
                target_name = job.target_name
@@ -518,23 +584,30 @@ BEGIN
         rebuild := true;
         RAISE NOTICE 'scored view % now captures new rows with triggers; this first refresh rebuilds it from %', target, job.source;
     END IF;
-    -- disabled capture triggers lose rows: refuse rather than guess
-    IF EXISTS (SELECT 1 FROM pg_catalog.unnest(ARRAY['insert', 'update', 'delete', 'truncate']) k
-               WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = job.source AND t.tgfoid = job.capture_function
-                                 AND (t.tgtype::int & @extschema@.crm_trigger_event_bit(k)) <> 0 AND t.tgenabled <> 'D')) THEN
+    -- disabled capture triggers lose rows, and row-level twins enabled for
+    -- ordinary sessions count them twice: refuse rather than guess; a full
+    -- rebuild repairs what the owner may repair, and starts afresh
+    problem := @extschema@.crm_score_capture_problem(job);
+    IF problem IS NOT NULL AND full_rebuild THEN
+        job := @extschema@.crm_score_install(job, false);
+        problem := @extschema@.crm_score_capture_problem(job);
+    END IF;
+    IF problem = 'missing' THEN
         RAISE EXCEPTION 'the capture triggers of scored view % on % are missing or disabled', target, job.source
             USING ERRCODE = 'object_not_in_prerequisite_state',
             DETAIL = 'Rows written while a trigger was disabled were not captured.',
-            HINT = pg_catalog.format('Enable the triggers of %s that call %s (ALTER TABLE ... ENABLE ALWAYS TRIGGER), then refresh with full_rebuild => true.',
+            HINT = pg_catalog.format('Enable the triggers of %s that call %s, or let its owner refresh with full_rebuild => true (that re-creates them).',
                                      job.source, job.capture_function);
-    END IF;
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_subscription_rel s WHERE s.srrelid = job.source)
-       AND EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = job.source AND t.tgfoid = job.capture_function
-                   AND t.tgenabled <> 'A') THEN
-        RAISE EXCEPTION '% is written by logical replication, but the capture triggers of scored view % do not fire there', job.source, target
+    ELSIF problem = 'twice' THEN
+        RAISE EXCEPTION 'row-level capture triggers of scored view % on % fire in ordinary sessions', target, job.source
             USING ERRCODE = 'object_not_in_prerequisite_state',
-            HINT = pg_catalog.format('The owner of %s must run ALTER TABLE %s ENABLE ALWAYS TRIGGER for each trigger that calls %s; then refresh with full_rebuild => true.',
-                                     job.source, job.source, job.capture_function);
+            DETAIL = 'They are meant for logical replication only (ENABLE REPLICA); with the statement-level ones they count rows twice.',
+            HINT = pg_catalog.format('Refresh with full_rebuild => true as the owner of %s: that re-enables them for replica sessions only.', job.source);
+    ELSIF problem = 'replication' THEN
+        RAISE EXCEPTION '% is written by logical replication, but the capture triggers of scored view % do not all fire there', job.source, target
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'The apply worker fires only row-level triggers enabled for replica sessions, and TRUNCATE triggers enabled always.',
+            HINT = pg_catalog.format('Refresh with full_rebuild => true as the owner of %s: that adds them.', job.source);
     END IF;
     IF NOT rebuild AND job.last_as_of IS NULL THEN
         rebuild := true;

@@ -127,7 +127,16 @@ SELECT is((SELECT count(*) FROM crm_scored_views WHERE name IN ('ops_ts_v', 'ops
 -- disabled capture triggers would lose rows: the refresh refuses
 ALTER TABLE ops_d DISABLE TRIGGER ALL;
 SELECT throws_ok($$CALL crm_refresh_scores('ops_d_v', '2024-06-11')$$, '55000', NULL, 'a refresh refuses while capture triggers are disabled');
-ALTER TABLE ops_d ENABLE TRIGGER ALL;
+ALTER TABLE ops_d ENABLE TRIGGER ALL;   -- the row-level twins now fire in ordinary sessions too
+SELECT throws_like($$CALL crm_refresh_scores('ops_d_v', '2024-06-11')$$, '%row-level capture triggers%fire in ordinary sessions%',
+                   'a refresh refuses when rows would be captured twice');
+SELECT lives_ok($$CALL crm_refresh_scores('ops_d_v', '2024-06-11', full_rebuild => true)$$, 'a full rebuild by the owner puts the triggers right');
+SELECT is((SELECT string_agg(tgenabled::text, '' ORDER BY tgenabled) FROM pg_trigger WHERE tgrelid = 'ops_d'::regclass), 'AOOORRR',
+          'statement-level ones for ordinary sessions, row-level ones for replica sessions, TRUNCATE always');
+INSERT INTO ops_d VALUES (1, '2024-06-11', 1);
+CALL crm_refresh_scores('ops_d_v', '2024-06-11 12:00+00');
+SELECT is(pg_temp.diff('ops_d_v', 'ops_d', $$txn_time::timestamp AT TIME ZONE 'UTC'$$, '2024-06-11 12:00+00'), '40/40 customers, 0 differ',
+          'and every row is counted once again');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -39,8 +39,8 @@ psql -qX -v ON_ERROR_STOP=1 -d crm_sdump_dst -f "$tmp/dump.sql" >"$tmp/restore.l
 check "restore succeeds" "0" "$?"
 check "the restored view is identical, rows, scores, value classes and the override included" "$before" "$(q crm_sdump_dst -c "$view")"
 check "and not empty" "yes" "$([ "${before##*:}" -ge 200 ] && echo yes)"
-check "its job, pending rows and capture triggers came back" "crm_sdump_team|4|4" \
-    "$(q crm_sdump_dst -c "SELECT owner FROM crm_score_jobs")|$(q crm_sdump_dst -c "SELECT count(*) FROM team.scores_pending")|$(q crm_sdump_dst -c "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'team.txn'::regclass::oid AND tgenabled = 'A'")"
+check "its job, pending rows and capture triggers (enabled as they were) came back" "crm_sdump_team|4|A1,O3,R3" \
+    "$(q crm_sdump_dst -c "SELECT owner FROM crm_score_jobs")|$(q crm_sdump_dst -c "SELECT count(*) FROM team.scores_pending")|$(q crm_sdump_dst -c "SELECT string_agg(e || c, ',' ORDER BY e) FROM (SELECT tgenabled::text e, count(*) c FROM pg_trigger WHERE tgrelid = 'team.txn'::regclass::oid GROUP BY 1) x")"
 # both sides go on: the same new row, the same refresh
 for d in crm_sdump_src crm_sdump_dst; do
     q $d -c "SET ROLE crm_sdump_team" -c "INSERT INTO team.txn VALUES (4, '2024-12-02', 9), (600, '2024-12-02', 3)" \
