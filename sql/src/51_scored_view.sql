@@ -35,6 +35,40 @@ $$;
 COMMENT ON FUNCTION crm_eq_operator(regtype) IS
     'OPERATOR(schema.=) of the default btree equality of a type (domains: of the base type); NULL when the type has none';
 
+-- Citus: the distribution column of a hash-distributed table, NULL for any
+-- other table or without Citus (read dynamically: its catalog may not exist)
+CREATE OR REPLACE FUNCTION crm_citus_dist_column(rel regclass) RETURNS name
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE col name;
+BEGIN
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+        RETURN NULL;
+    END IF;
+    EXECUTE $$SELECT pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) FROM pg_catalog.pg_dist_partition p
+              WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1 AND p.partmethod OPERATOR(pg_catalog.=) 'h'$$ INTO col USING rel;
+    RETURN col;
+END
+$fn$;
+COMMENT ON FUNCTION crm_citus_dist_column(regclass) IS
+    'Distribution column of a Citus hash-distributed table; NULL for other tables or without Citus (internal)';
+
+-- Citus: is rel a reference table?
+CREATE OR REPLACE FUNCTION crm_citus_is_reference(rel regclass) RETURNS boolean
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE r boolean;
+BEGIN
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+        RETURN false;
+    END IF;
+    EXECUTE $$SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1
+                             AND p.partmethod OPERATOR(pg_catalog.=) 'n')$$ INTO r USING rel;
+    RETURN r;
+END
+$fn$;
+COMMENT ON FUNCTION crm_citus_is_reference(regclass) IS 'True when rel is a Citus reference table (internal)';
+
 -- pg_trigger.tgtype bit of an event (TRIGGER_TYPE_INSERT etc. in
 -- catalog/pg_trigger.h)
 CREATE OR REPLACE FUNCTION crm_trigger_event_bit(event text) RETURNS int
@@ -89,6 +123,9 @@ DECLARE
     tg     text;
     tn     name;
     own    boolean;
+    stmt   text[];
+    i      int;
+    dist   name := @extschema@.crm_citus_dist_column(job.source);
 BEGIN
     base := pg_catalog.left(base, pg_catalog.length(base) - 5);      -- strip '_data'
     q_pend := sch || '.' || pg_catalog.quote_ident(base || '_pending');
@@ -114,13 +151,38 @@ BEGIN
             segment_names pg_catalog.text[], segment_grid pg_catalog.int2[],
             case_base pg_catalog.text, cb_fields pg_catalog.text[], cb_cost pg_catalog.bool[], cb_stats @extschema@.feature_summary,
             cb_cases pg_catalog.float8[], cb_labels pg_catalog.text[], cb_group_sizes pg_catalog.int4[],
-            cb_inner_weights pg_catalog.float8[], cb_group_weights pg_catalog.float8[], cb_rho pg_catalog.float8)$$, q_meta);
+            cb_inner_weights pg_catalog.float8[], cb_group_weights pg_catalog.float8[], cb_rho pg_catalog.float8,
+            source_truncated pg_catalog.bool NOT NULL DEFAULT false)$$, q_meta);
         EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', q_meta,
             pg_catalog.format('The last refresh of %s: as_of, quintile cut points, segment grid and case base the view scores with', tgt));
         EXECUTE pg_catalog.format($$INSERT INTO %s (as_of, refreshed_at, r_breaks, f_breaks, m_breaks, segment_names, segment_grid)
                                      VALUES ($1, $2, $3, $4, $5, $6, $7)$$, q_meta)
           USING job.last_as_of, job.last_refresh, job.r_breaks, job.f_breaks, job.m_breaks, job.segment_names, job.segment_grid;
         job.meta_table := q_meta::pg_catalog.regclass;
+    END IF;
+
+    -- Citus: a source distributed by customer gets its state, override and
+    -- pending tables colocated with it (every statement of a refresh then
+    -- runs shard by shard on the workers) and the meta table replicated to
+    -- every node as a reference table, for the view to join there
+    IF dist IS NOT NULL THEN
+        IF dist <> job.customer_col THEN
+            RAISE EXCEPTION 'source % is distributed by "%", not by its customer column "%"', job.source, dist, job.customer_col
+                USING ERRCODE = 'feature_not_supported',
+                HINT = 'Distribute the transactions by customer: SELECT create_distributed_table(source, customer column).';
+        END IF;
+        -- DDL of distributed tables and functions in one transaction
+        PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
+        FOREACH k IN ARRAY ARRAY[job.data_table::text, job.override_table::text, job.pending_table::text] LOOP
+            IF @extschema@.crm_citus_dist_column(k::pg_catalog.regclass) IS NULL THEN
+                EXECUTE 'SELECT pg_catalog.create_distributed_table($1, $2, colocate_with => $3)'
+                  USING k::pg_catalog.regclass, 'customer_id'::pg_catalog.text, job.source::pg_catalog.text;
+            END IF;
+        END LOOP;
+        IF NOT @extschema@.crm_citus_is_reference(job.meta_table) THEN
+            EXECUTE 'SELECT pg_catalog.create_reference_table($1)' USING job.meta_table;
+        END IF;
+        PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', 'on', true);
     END IF;
 
     -- capture: in the writer's transaction, as the owner (the writer needs no
@@ -130,8 +192,49 @@ BEGIN
     -- worker fires only row-level triggers, so row-level ones enabled for
     -- REPLICA sessions alone serve it: each write is captured once.
     tx := @extschema@.crm_score_time_expr(job.time_type, 'n.' || pg_catalog.quote_ident(job.time_col), job.time_zone);
+    stmt := ARRAY[
+        pg_catalog.format($s$INSERT INTO %%1$s (customer_id, txn_time, amount)
+                SELECT n.%1$I, %2$s, (n.%3$I)::%4$s FROM crm_new n
+                WHERE n.%1$I IS NOT NULL AND n.%5$I IS NOT NULL AND n.%3$I IS NOT NULL$s$,
+                job.customer_col, tx, job.amount_col, atype, job.time_col),
+        pg_catalog.format($s$INSERT INTO %%1$s (customer_id, recompute)
+                SELECT DISTINCT x.c, true FROM (SELECT n.%1$I AS c, n.%2$I AS t, n.%3$I AS a, 1 AS w FROM crm_old n
+                                                UNION ALL SELECT n.%1$I, n.%2$I, n.%3$I, -1 FROM crm_new n) x
+                WHERE x.c IS NOT NULL GROUP BY x.c, x.t, x.a HAVING pg_catalog.sum(x.w) OPERATOR(pg_catalog.<>) 0$s$,
+                job.customer_col, job.time_col, job.amount_col),
+        pg_catalog.format($s$INSERT INTO %%1$s (customer_id, recompute)
+                SELECT DISTINCT n.%1$I, true FROM crm_old n WHERE n.%1$I IS NOT NULL$s$, job.customer_col),
+        'INSERT INTO %1$s (customer_id, recompute) VALUES (NULL, true)'];
+    IF dist IS NULL THEN
+        -- static statements into the pending table
+        FOR i IN 1..4 LOOP
+            stmt[i] := pg_catalog.format(stmt[i], job.pending_table) || ';';
+        END LOOP;
+    ELSE
+        -- on Citus the triggers fire on the source's shards, on the workers:
+        -- write into the colocated shard of the pending table, there
+        FOR i IN 1..4 LOOP
+            stmt[i] := pg_catalog.format($s$SELECT pg_catalog.shard_name(%1$L::pg_catalog.regclass, s2.shardid) INTO sh
+                      FROM pg_catalog.pg_dist_shard s1 JOIN pg_catalog.pg_dist_shard s2
+                        ON s2.logicalrelid OPERATOR(pg_catalog.=) %1$L::pg_catalog.regclass AND s2.shardminvalue OPERATOR(pg_catalog.=) s1.shardminvalue
+                      WHERE s1.shardid OPERATOR(pg_catalog.=) (pg_catalog.substring(TG_TABLE_NAME, '_([0-9]+)$'))::pg_catalog.int8;
+                    IF sh IS NULL THEN
+                        %4$s
+                    END IF;
+                    IF pg_catalog.strpos(sh, '.') OPERATOR(pg_catalog.=) 0 THEN   -- shard_name() leaves public out
+                        sh := %3$L OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) sh;
+                    END IF;
+                    EXECUTE pg_catalog.format(%2$L, sh);$s$, job.pending_table, stmt[i], sch,
+                    -- TRUNCATE also fires on the coordinator's table itself: the shards record it
+                    -- (and only there), where the pending table cannot take a row
+                    -- without a customer: the meta table keeps the mark
+                    CASE WHEN i = 4 THEN pg_catalog.format('UPDATE %s SET source_truncated = true; RETURN NULL;', job.meta_table)
+                         ELSE $r$RAISE EXCEPTION 'crm_ext capture trigger fired on % outside a shard', TG_TABLE_NAME;$r$ END);
+        END LOOP;
+    END IF;
     EXECUTE pg_catalog.format($f$CREATE OR REPLACE FUNCTION %1$s() RETURNS trigger
         LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $b$
+        DECLARE sh pg_catalog.text;
         BEGIN
             IF TG_LEVEL OPERATOR(pg_catalog.=) 'ROW' THEN
                 IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
@@ -149,23 +252,18 @@ BEGIN
                 RETURN NULL;
             END IF;
             IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
-                INSERT INTO %2$s (customer_id, txn_time, amount)
-                SELECT n.%3$I, %4$s, (n.%5$I)::%6$s FROM crm_new n
-                WHERE n.%3$I IS NOT NULL AND n.%7$I IS NOT NULL AND n.%5$I IS NOT NULL;
+                %9$s
             ELSIF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN
-                INSERT INTO %2$s (customer_id, recompute)
-                SELECT DISTINCT x.c, true FROM (SELECT n.%3$I AS c, n.%7$I AS t, n.%5$I AS a, 1 AS w FROM crm_old n
-                                                UNION ALL SELECT n.%3$I, n.%7$I, n.%5$I, -1 FROM crm_new n) x
-                WHERE x.c IS NOT NULL GROUP BY x.c, x.t, x.a HAVING pg_catalog.sum(x.w) OPERATOR(pg_catalog.<>) 0;
+                %10$s
             ELSIF TG_OP OPERATOR(pg_catalog.=) 'DELETE' THEN
-                INSERT INTO %2$s (customer_id, recompute)
-                SELECT DISTINCT n.%3$I, true FROM crm_old n WHERE n.%3$I IS NOT NULL;
+                %11$s
             ELSE
-                INSERT INTO %2$s (customer_id, recompute) VALUES (NULL, true);
+                %12$s
             END IF;
             RETURN NULL;
         END $b$$f$, q_fn, job.pending_table, job.customer_col, tx, job.amount_col, atype, job.time_col,
-        @extschema@.crm_score_time_expr(job.time_type, 'NEW.' || pg_catalog.quote_ident(job.time_col), job.time_zone));
+        @extschema@.crm_score_time_expr(job.time_type, 'NEW.' || pg_catalog.quote_ident(job.time_col), job.time_zone),
+        stmt[1], stmt[2], stmt[3], stmt[4]);
     EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', q_fn);
     EXECUTE pg_catalog.format('COMMENT ON FUNCTION %s() IS %L', q_fn,
         pg_catalog.format('Captures rows written to %s for the next refresh of %s (crm_ext)', job.source, tgt));
@@ -194,13 +292,13 @@ BEGIN
         END IF;
         -- the row-level twin, for replica sessions only (setting that takes
         -- the table's owner: without it, no twin, which would double count)
-        IF k <> 'truncate' AND own AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = job.source
+        IF k <> 'truncate' AND own AND dist IS NULL AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = job.source
                        AND t.tgfoid = job.capture_function
                        AND (t.tgtype::int & @extschema@.crm_trigger_event_bit(k)) <> 0 AND (t.tgtype::int & 1) = 1) THEN
             EXECUTE pg_catalog.format('CREATE TRIGGER %I AFTER %s ON %s FOR EACH ROW EXECUTE FUNCTION %s()',
                 tg || k || '_row', pg_catalog.upper(k), job.source, q_fn);
         END IF;
-        IF k <> 'truncate' AND own THEN
+        IF k <> 'truncate' AND own AND dist IS NULL THEN
             FOR tn IN SELECT t.tgname FROM pg_catalog.pg_trigger t WHERE t.tgrelid = job.source AND t.tgfoid = job.capture_function
                       AND (t.tgtype::int & @extschema@.crm_trigger_event_bit(k)) <> 0 AND (t.tgtype::int & 1) = 1
                       AND t.tgenabled <> 'R' LOOP
@@ -631,11 +729,52 @@ BEGIN
 
     IF NOT rebuild AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = job.pending_table) THEN
         -- after a TRUNCATE of the source only a rebuild is right
-        EXECUTE pg_catalog.format('SELECT EXISTS (SELECT 1 FROM %s p WHERE p.recompute AND p.customer_id IS NULL)', job.pending_table)
-          INTO rebuild;
+        EXECUTE pg_catalog.format('SELECT EXISTS (SELECT 1 FROM %s p WHERE p.recompute AND p.customer_id IS NULL) OR (SELECT m.source_truncated FROM %s m)',
+                                  job.pending_table, job.meta_table) INTO rebuild;
     END IF;
 
-    IF rebuild THEN
+    IF @extschema@.crm_citus_dist_column(job.source) IS NOT NULL THEN
+        -- Citus: statements run shard by shard on the workers, each with
+        -- snapshots of its own, so what needs the source and the pending
+        -- table to agree (a rebuild, customers to recompute) holds writers
+        -- off with a SHARE lock on the source for its duration; merging new
+        -- rows needs no lock: the merged rows are exactly the deleted ones
+        IF rebuild THEN
+            EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE MODE', job.source);
+            EXECUTE pg_catalog.format('DELETE FROM %s', job.data_table);
+            EXECUTE pg_catalog.format('DELETE FROM %s', job.pending_table);
+            EXECUTE pg_catalog.format('UPDATE %s SET source_truncated = false WHERE source_truncated', job.meta_table);
+            EXECUTE pg_catalog.format('INSERT INTO %1$s (customer_id, txn_time, amount) SELECT x.c, x.t, x.a FROM %2$s x WHERE x.t OPERATOR(pg_catalog.>) $1',
+                                      job.pending_table, src) USING d;
+            EXECUTE pg_catalog.format('INSERT INTO %1$s (customer_id, state) SELECT x.c, @extschema@.rfm_state_agg(x.t, x.a) FROM %2$s x WHERE x.t OPERATOR(pg_catalog.<=) $1 GROUP BY x.c',
+                                      job.data_table, src) USING d;
+            GET DIAGNOSTICS changed = ROW_COUNT;
+        ELSE
+            changed := 0;
+            EXECUTE pg_catalog.format('SELECT EXISTS (SELECT 1 FROM %s p WHERE p.recompute)', job.pending_table) INTO rebuild;
+            IF rebuild THEN
+                EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE MODE', job.source);
+                EXECUTE pg_catalog.format('SELECT pg_catalog.array_agg(DISTINCT p.customer_id)::pg_catalog.text FROM %s p WHERE p.recompute AND p.customer_id IS NOT NULL',
+                                          job.pending_table) INTO ids;
+                EXECUTE pg_catalog.format('DELETE FROM %1$s p WHERE p.customer_id %2$s ANY (($1)::%3$s[])', job.pending_table, ceq, ctype) USING ids;
+                EXECUTE pg_catalog.format('INSERT INTO %1$s (customer_id, txn_time, amount) SELECT x.c, x.t, x.a FROM %2$s x WHERE x.c %3$s ANY (($2)::%4$s[]) AND x.t OPERATOR(pg_catalog.>) $1',
+                                          job.pending_table, src, ceq, ctype) USING d, ids;
+                EXECUTE pg_catalog.format('DELETE FROM %1$s s WHERE s.customer_id %2$s ANY (($1)::%3$s[])', job.data_table, ceq, ctype) USING ids;
+                EXECUTE pg_catalog.format('INSERT INTO %1$s (customer_id, state) SELECT x.c, @extschema@.rfm_state_agg(x.t, x.a) FROM %2$s x WHERE x.c %3$s ANY (($2)::%4$s[]) AND x.t OPERATOR(pg_catalog.<=) $1 GROUP BY x.c',
+                                          job.data_table, src, ceq, ctype) USING d, ids;
+                GET DIAGNOSTICS changed = ROW_COUNT;
+                rebuild := false;
+            END IF;
+            EXECUTE pg_catalog.format($$WITH q AS (DELETE FROM %1$s p WHERE NOT p.recompute AND p.txn_time OPERATOR(pg_catalog.<=) $1
+                                                   RETURNING p.customer_id, p.txn_time, p.amount)
+                INSERT INTO %2$s AS s (customer_id, state)
+                SELECT q.customer_id, @extschema@.rfm_state_agg(q.txn_time, q.amount) FROM q GROUP BY q.customer_id
+                ON CONFLICT (customer_id) DO UPDATE SET state = @extschema@.rfm_state_merge(s.state, EXCLUDED.state)$$,
+                job.pending_table, job.data_table) USING d;
+            GET DIAGNOSTICS n = ROW_COUNT;
+            changed := changed + n;
+        END IF;
+    ELSIF rebuild THEN
         -- every state from the source, and the pending table reset to the
         -- source rows dated after as_of, in one statement: one snapshot, so
         -- a row is either read here or still pending, never both

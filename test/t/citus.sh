@@ -30,7 +30,7 @@ for p in "${ports[@]}"; do
 done
 c() { psql -qXAt -v ON_ERROR_STOP=1 -h "$tmp" -p "${ports[0]}" -U postgres -d postgres "$@"; }
 source "$(dirname "$0")/tap_lib.bash"
-echo "1..12"
+echo "1..21"
 export PGOPTIONS="-c client_min_messages=warning"
 for p in "${ports[@]:1}"; do
     psql -qXAt -h "$tmp" -p "$p" -U postgres -d postgres -c "CREATE EXTENSION citus" >/dev/null ||
@@ -89,13 +89,56 @@ echo "$plan" | grep -E "worker_partial_agg|coord_combine_agg" | head -3 | sed 's
 check "EXPLAIN shows kmeans' partial step on the workers" "yes" \
     "$(echo "$plan" | grep -q 'worker_partial_agg' && echo yes || echo no)"
 
-# a scored view kept fresh over the distributed table
-c >/dev/null 2>&1 <<'SQL'
-SELECT crm_score_setup('dist_scores', 'txn');
-CALL crm_refresh_scores('dist_scores', '2025-01-01');
-SQL
-check "crm_refresh_scores over a distributed transactions table equals rfm_agg" "0" \
-    "$(c -c "SELECT count(*) FROM (SELECT customer_id, frequency, monetary FROM dist_scores
-             EXCEPT SELECT customer_id, (r).frequency, (r).monetary
-             FROM (SELECT customer_id, rfm_agg(txn_time, amount, '2025-01-01') r FROM txn_local GROUP BY 1) s) d")"
+# Scored views over the distributed table and over the local copy: the
+# same setup, refreshes, writes (new rows, an update, a delete, a TRUNCATE;
+# Citus does not let an UPDATE move a row to another customer) and reads must give the same rows, and not zero of them.
+# The state, override and pending tables are colocated with the source, the
+# meta table a reference table (README: Parallel query and Citus).
+sv() {  # sv SQL: run it for both views; %s is the table, %v the view
+    local t
+    for t in txn txn_local; do
+        c -c "$(echo "$1" | sed "s/%v/${t}_scores/g; s/%s/$t/g")" >/dev/null || return 1
+    done
+}
+view_rows="SELECT customer_id, recency_days, frequency, monetary, first_txn, last_txn, mean_gap_days, r_score, f_score, m_score,
+                  segment, value_class, round(similarity::numeric, 12) FROM %s_scores ORDER BY customer_id"
+same_views() {  # same_views NAME: distributed and local scored views have the same rows, and some
+    local d l
+    d=$(c -c "$(printf "$view_rows" txn)" 2>&1); l=$(c -c "$(printf "$view_rows" txn_local)" 2>&1)
+    check "$1 ($(echo "$l" | grep -c .) customers)" "$(echo "$l" | md5sum) yes" \
+          "$(echo "$d" | md5sum) $([ "$(echo "$l" | grep -c .)" -ge 100 ] && echo yes)"
+}
+sv "SELECT crm_score_setup('%v', '%s')" &&
+sv "CALL crm_refresh_scores('%v', '2024-10-01')"
+check "crm_score_setup and a first refresh over the distributed table succeed" "0" "$?"
+check "its state and pending tables are colocated with the source, the meta table is a reference table" "2|t" \
+    "$(c -c "SELECT count(*) FROM citus_tables WHERE table_name::text IN ('txn_scores_data', 'txn_scores_pending')
+             AND colocation_id = (SELECT colocation_id FROM citus_tables WHERE table_name = 'txn'::regclass)")|$(c -c "SELECT citus_table_type = 'reference' FROM citus_tables WHERE table_name = 'txn_scores_meta'::regclass")"
+same_views "the first refresh gives the local view's rows"
+sv "INSERT INTO %s SELECT c, '2024-12-01'::timestamptz + c * interval '1 minute', c % 13 + 1.5, NULL FROM generate_series(1, 2500, 3) c" &&
+sv "UPDATE %s SET amount = amount + 1 WHERE customer_id IN (7, 8)" &&
+sv "DELETE FROM %s WHERE customer_id = 9" &&
+sv "CALL crm_refresh_scores('%v', '2025-01-01')"
+check "incremental refresh after new rows, updates and a delete succeeds" "0" "$?"
+same_views "the incremental refresh gives the local view's rows"
+check "and they equal rfm_agg over the distributed source" "0" \
+    "$(c -c "SELECT count(*) FROM ((SELECT customer_id, frequency, monetary, recency_days FROM txn_scores
+             EXCEPT SELECT customer_id, (r).frequency, (r).monetary, (r).recency_days FROM (SELECT customer_id, rfm_agg(txn_time, amount, '2025-01-01') r FROM txn GROUP BY 1) s)
+             UNION ALL (SELECT customer_id, (r).frequency, (r).monetary, (r).recency_days FROM (SELECT customer_id, rfm_agg(txn_time, amount, '2025-01-01') r FROM txn GROUP BY 1) s
+             WHERE (r).frequency IS NOT NULL EXCEPT SELECT customer_id, frequency, monetary, recency_days FROM txn_scores)) d")"
+# a writer keeps inserting while refreshes run: nothing lost or doubled
+( for i in $(seq 1 40); do c -c "INSERT INTO txn SELECT c, '2024-12-20'::timestamptz + $i * interval '1 hour', $i, NULL FROM generate_series($i, 2000, 97) c" >/dev/null; done ) &
+for i in 1 2 3 4 5; do c -c "CALL crm_refresh_scores('txn_scores', '2025-01-01')" >/dev/null; done
+wait
+c -c "INSERT INTO txn_local SELECT * FROM txn EXCEPT ALL SELECT * FROM txn_local" >/dev/null
+sv "CALL crm_refresh_scores('%v', '2025-01-01')"
+same_views "refreshes while a writer inserts count every row once"
+sv "SELECT count(*) FROM crm_case_base_build('%v', 'cb_%s', k => 4, labels => '{a,b,c,d}')" &&
+sv "CALL crm_refresh_scores('%v', '2025-01-01', full_rebuild => true)"
+same_views "a case base build and a full rebuild give the local view's rows, value classes included"
+sv "TRUNCATE %s" && sv "INSERT INTO %s VALUES (1, '2024-12-31', 5, NULL)" && sv "CALL crm_refresh_scores('%v', '2025-01-01')"
+check "after TRUNCATE of the distributed source the view holds only what came after" "1" "$(c -c "SELECT count(*) FROM txn_scores")"
+sv "SELECT crm_score_drop('%v')"
+check "crm_score_drop removes it all, on the workers too" "0|0" \
+    "$(c -c "SELECT count(*) FROM pg_class WHERE relname LIKE 'txn\_scores%'")|$(c -c "SELECT sum(result::int) FROM run_command_on_workers(\$\$SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'crm_capture%'\$\$)")"
 exit $fails

@@ -115,9 +115,12 @@ check "setup, refresh, case base build and refresh as a superuser succeed" "$?" 
 check "they give every customer a score and a value class" "$(q -c "SELECT count(DISTINCT customer_id) FROM txn WHERE amount > 0 AND txn_time <= '2024-10-02'")" \
     "$(su -c "SELECT count(*) FROM su_scores WHERE segment IS NOT NULL AND value_class IS NOT NULL")"
 check "the view's rows equal rfm_agg over the source" "0" \
-    "$(su -c "SELECT count(*) FROM (SELECT customer_id, frequency, monetary, recency_days FROM su_scores
+    "$(su -c "SELECT count(*) FROM ((SELECT customer_id, frequency, monetary, recency_days FROM su_scores
                EXCEPT SELECT customer_id, (r).frequency, (r).monetary, (r).recency_days
-               FROM (SELECT customer_id, rfm_agg(txn_time, amount, '2024-10-02') r FROM txn GROUP BY 1) s WHERE (r).frequency IS NOT NULL) d")"
+               FROM (SELECT customer_id, rfm_agg(txn_time, amount, '2024-10-02') r FROM txn GROUP BY 1) s WHERE (r).frequency IS NOT NULL)
+               UNION ALL (SELECT customer_id, (r).frequency, (r).monetary, (r).recency_days
+               FROM (SELECT customer_id, rfm_agg(txn_time, amount, '2024-10-02') r FROM txn GROUP BY 1) s WHERE (r).frequency IS NOT NULL
+               EXCEPT SELECT customer_id, frequency, monetary, recency_days FROM su_scores)) d")"
 check "nothing the attacker planted ran (setup, refresh, build, read)" "" "$(q -c "SELECT string_agg(DISTINCT what, ', ') FROM pwned")"
 q -c "SELECT what, query, ctx FROM pwned LIMIT 3" | sed 's/^/# /' 
 check "the view depends on no object of the attacker's" "0" \
