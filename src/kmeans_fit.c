@@ -307,7 +307,7 @@ kf_result(FunctionCallInfo fcinfo, KfResult *r, int k, bool with_ids)
 		values[0] = PointerGetDatum(km_matrix_datum(r->cent, k, r->d));
 		values[1] = PointerGetDatum(construct_array(sizes, k, INT8OID, sizeof(int64),
 													FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-		values[2] = Float8GetDatum(kstep_inertia(s, k, r->d));
+		values[2] = Float8GetDatum(km_finite(kstep_inertia(s, k, r->d), "inertia"));
 		values[3] = Int32GetDatum(r->iterations);
 		values[4] = BoolGetDatum(r->converged);
 		values[6] = Int64GetDatum(r->sample_n);

@@ -23,6 +23,9 @@ void		km_check_range(const double *x, int n, const char *what);
  */
 const double *km_point_arg(Datum datum, int *d, double *buf);
 
+/* v, or 22003 when it is not finite */
+double		km_finite(double v, const char *what);
+
 /* rows x cols float8[][] */
 ArrayType  *km_matrix_datum(const double *x, int rows, int cols);
 

@@ -219,6 +219,17 @@ check:
 	return x;
 }
 
+double
+km_finite(double v, const char *what)
+{
+	if (!isfinite(v))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s overflows float8", what),
+				 errhint("Normalize the features first (normalize_features).")));
+	return v;
+}
+
 /* ---- kmeans_step ---- */
 
 static double *
@@ -302,7 +313,11 @@ kmeans_step_accum(PG_FUNCTION_ARGS)
 	{
 		int			c = kstep_nearest_t(x, cc->ct, cc->k, cc->d, cc->dist, &d2);
 
-		kstep_add_to((double *) ARR_DATA_PTR(sa), cc->k, cc->d, x, c, d2);
+		if (unlikely(!kstep_add_to((double *) ARR_DATA_PTR(sa), cc->k, cc->d, x, c, d2)))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("squared distance to the nearest centroid overflows float8"),
+					 errhint("Normalize the features first (normalize_features).")));
 	}
 	PG_RETURN_ARRAYTYPE_P(sa);
 }
@@ -401,7 +416,7 @@ kmeans_step_inertia(PG_FUNCTION_ARGS)
 				d;
 	double	   *s = step_data(PG_GETARG_ARRAYTYPE_P(0), &k, &d);
 
-	PG_RETURN_FLOAT8(kstep_inertia(s, k, d));
+	PG_RETURN_FLOAT8(km_finite(kstep_inertia(s, k, d), "inertia"));
 }
 
 PG_FUNCTION_INFO_V1(kmeans_in_sample);
@@ -691,6 +706,7 @@ kmeans_typical_accum(PG_FUNCTION_ARGS)
 	d = cc->d;
 	x = km_point_arg(PG_GETARG_DATUM(2), &d, buf);
 	best = kstep_nearest_t(x, cc->ct, cc->k, d, cc->dist, &bd);
+	km_finite(bd, "squared distance to the nearest centroid");
 	cand.d2 = bd;
 	cand.x = x;
 	cand.point = NULL;

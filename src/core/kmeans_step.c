@@ -299,12 +299,17 @@ kstep_nearest_t(const double *x, const double *cent_t, int k, int d,
 	return best;
 }
 
-void
+/* squared distances are summed scaled by 2^-512, so that any finite one fits the bins */
+#define KSTEP_D2_SCALE_EXP 512
+
+bool
 kstep_add_to(double *s, int k, int d, const double *x, int best, double bd)
 {
 	double	   *sl = slot(s, d, best);
 	double		cnt = sl[0] + 1.0;
 
+	if (!isfinite(bd))
+		return false;
 	sl[0] = cnt;
 	if (farther(bd, x, sl[1], sl + 2, d))
 	{
@@ -313,10 +318,11 @@ kstep_add_to(double *s, int k, int d, const double *x, int best, double bd)
 	}
 	for (int j = 0; j < d; j++)
 		acc_add(SLOT_ACC(sl, d, j), x[j]);
-	acc_add(SLOT_ACC(sl, d, d), bd);
+	acc_add(SLOT_ACC(sl, d, d), bd * pow2(-KSTEP_D2_SCALE_EXP));
 	if ((((int64_t) cnt) & KSTEP_LAZY_MASK) == 0)
 		for (int j = 0; j <= d; j++)
 			acc_normalize(SLOT_ACC(sl, d, j));
+	return true;
 }
 
 void
@@ -420,7 +426,9 @@ kstep_count(const double *s, int k, int d, int c)
 double
 kstep_cluster_inertia(const double *s, int k, int d, int c)
 {
-	return kstep_acc_value(SLOT_ACC(cslot(s, d, c), d, d));
+	/* may overflow to infinity: the caller reports it */
+	return kstep_acc_value(SLOT_ACC(cslot(s, d, c), d, d)) * pow2(KSTEP_D2_SCALE_EXP / 2) *
+		pow2(KSTEP_D2_SCALE_EXP / 2);
 }
 
 double

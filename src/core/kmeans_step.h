@@ -24,7 +24,8 @@
  * the same result, bit for bit, and that result is the exact sum up to the
  * dropped digits (relative error below 2^-64 of the largest value).
  * Coordinates of magnitude below about 1e-298 (bins below KSTEP_BIN_MIN)
- * add nothing.
+ * add nothing.  Squared distances are summed scaled by 2^-512 (exact), so
+ * that every finite one fits the same bins.
  *
  * Layout (doubles):
  *   [0] KSTEP_MAGIC  [1] KSTEP_VERSION  [2] k  [3] d
@@ -72,8 +73,11 @@ void		kstep_init(double *s, int k, int d);
 int			kstep_nearest_t(const double *x, const double *cent_t, int k, int d,
 							double *dist, double *d2);
 
-/* Add x, at squared distance d2 from its centroid, to cluster c. */
-void		kstep_add_to(double *s, int k, int d, const double *x, int c, double d2);
+/*
+ * Add x, at squared distance d2 from its centroid, to cluster c; false (and
+ * nothing added) when d2 is not finite.
+ */
+bool		kstep_add_to(double *s, int k, int d, const double *x, int c, double d2);
 
 /* a += b (both valid states of the same k and d); a comes out canonical. */
 void		kstep_merge(double *a, const double *b, int k, int d);
