@@ -26,6 +26,7 @@
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "port/pg_bswap.h"
 #include "nodes/primnodes.h"
 #include "utils/array.h"
@@ -43,6 +44,9 @@ void
 km_check_range(const double *x, int n, const char *what)
 {
 	for (int i = 0; i < n; i++)
+	{
+		if (unlikely((i & 65535) == 65535))
+			CHECK_FOR_INTERRUPTS();
 		if (unlikely(!(fabs(x[i]) <= KSTEP_MAX_ABS)))
 		{
 			if (!isfinite(x[i]))
@@ -57,6 +61,7 @@ km_check_range(const double *x, int n, const char *what)
 					 errdetail("Element %d is %g.", i + 1, x[i]),
 					 errhint("Normalize the features first (normalize_features).")));
 		}
+	}
 }
 
 typedef struct CentCache
