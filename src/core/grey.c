@@ -514,17 +514,22 @@ int
 grey_normalize_weights(double *w, int n)
 {
 	CSum		cs = {0.0, 0.0};
-	double		s;
+	double		s = 0.0;
 
+	/* plain sum for short vectors (as before: the same weights), compensated beyond */
 	for (int j = 0; j < n; j++)
 	{
 		if (!isfinite(w[j]) || w[j] < 0.0)
 			return -1;
-		csum_add(&cs, w[j]);
+		if (n <= GREY_PLAIN_SUM)
+			s += w[j];
+		else
+			csum_add(&cs, w[j]);
 		if ((j & (GREY_CHECK_EVERY - 1)) == GREY_CHECK_EVERY - 1)
 			crm_check_interrupts();
 	}
-	s = csum_value(&cs);
+	if (n > GREY_PLAIN_SUM)
+		s = csum_value(&cs);
 	if (!(s > 0.0) || !isfinite(s))
 		return -2;
 	for (int j = 0; j < n; j++)
