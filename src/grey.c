@@ -71,7 +71,7 @@ grey_relational_grade(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(2))
 	{
 		/* equal weights (NULL) need no array: the grade is the mean coefficient */
-		w = palloc(sizeof(double) * n);
+		w = grey_alloc(sizeof(double) * n);
 		grey_arg_weights(PG_GETARG_ARRAYTYPE_P(2), false, "weights", n, w);
 	}
 	/* one pass for the extremes, one for the compensated sum; nothing stored */

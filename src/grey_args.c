@@ -172,7 +172,7 @@ grey_arg_weights(ArrayType *a, bool isnull, const char *what, int n, double *out
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("%s must have %d elements", what, n),
 				 errdetail("It has %d.", len)));
-	memcpy(out, w, sizeof(double) * n);
+	grey_copy(out, w, sizeof(double) * n);
 	rc = grey_normalize_weights(out, n);
 	if (rc == -1)
 		ereport(ERROR,

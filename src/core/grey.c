@@ -533,7 +533,11 @@ grey_normalize_weights(double *w, int n)
 	if (!(s > 0.0) || !isfinite(s))
 		return -2;
 	for (int j = 0; j < n; j++)
+	{
 		w[j] /= s;
+		if ((j & (GREY_CHECK_EVERY - 1)) == GREY_CHECK_EVERY - 1)
+			crm_check_interrupts();
+	}
 	return 0;
 }
 
