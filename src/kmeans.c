@@ -105,14 +105,14 @@ check_memory(int64 n, int d, int k)
 				 errmsg("kmeans needs more than maintenance_work_mem"),
 				 errdetail("Clustering " INT64_FORMAT " points of dimension %d needs about %.0f MB; maintenance_work_mem is %d MB.",
 						   n, d, need / (1024.0 * 1024.0), maintenance_work_mem / 1024),
-				 errhint("Raise maintenance_work_mem, or cluster a sample (TABLESAMPLE).")));
+				 errhint("Raise maintenance_work_mem, or use kmeans_fit(), which clusters any number of points in O(k x d) memory.")));
 	/* a float8[] state can hold at most MaxAllocSize bytes */
 	if ((double) (n + 1) * d * sizeof(double) + 1024 > (double) MaxAllocSize)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("kmeans cannot hold more than %d points of dimension %d",
 						(int) ((MaxAllocSize - 1024) / (sizeof(double) * d)), d),
-				 errhint("Cluster a sample (TABLESAMPLE).")));
+				 errhint("Use kmeans_fit(), which clusters any number of points in O(k x d) memory.")));
 }
 
 /* New state with room for cap points, holding the header and src's points. */
