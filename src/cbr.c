@@ -77,7 +77,7 @@ cache_matches(FunctionCallInfo fcinfo, CbrCache *c)
 			struct varlena *v = arg_varlena(fcinfo, i);
 			Size		len = VARSIZE_ANY_EXHDR(v);
 
-			if (len != c->len[i] || memcmp(VARDATA_ANY(v), c->bytes[i], len) != 0)
+			if (len != c->len[i] || grey_memcmp(VARDATA_ANY(v), c->bytes[i], len) != 0)
 				return false;
 		}
 	}
@@ -136,8 +136,8 @@ cache_build(FunctionCallInfo fcinfo)
 			struct varlena *v = arg_varlena(fcinfo, i);
 
 			c->len[i] = VARSIZE_ANY_EXHDR(v);
-			c->bytes[i] = palloc(c->len[i] + 1);
-			memcpy(c->bytes[i], VARDATA_ANY(v), c->len[i]);
+			c->bytes[i] = grey_alloc(c->len[i] + 1);
+			grey_copy(c->bytes[i], VARDATA_ANY(v), c->len[i]);
 		}
 	}
 	c->rho = PG_GETARG_FLOAT8(A_RHO);

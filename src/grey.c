@@ -19,16 +19,7 @@
 #include "core/grey.h"
 #include "grey_args.h"
 
-static ArrayType *
-float8_vector(const double *x, int n)
-{
-	Datum	   *d = palloc(sizeof(Datum) * n);
-
-	for (int i = 0; i < n; i++)
-		d[i] = Float8GetDatum(x[i]);
-	return construct_array(d, n, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
-						   TYPALIGN_DOUBLE);
-}
+#define float8_vector grey_float8_array
 
 static void
 check_same_length(int a, int b, const char *what)
@@ -66,10 +57,8 @@ grey_relational_grade(PG_FUNCTION_ARGS)
 				m;
 	double	   *ref,
 			   *cmp,
-			   *w,
-			   *xi;
-	double		rho,
-				s = 0.0;
+			   *w = NULL;
+	double		rho;
 
 	/* NULL weights mean equal weights; any other NULL gives NULL */
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(3))
@@ -79,14 +68,14 @@ grey_relational_grade(PG_FUNCTION_ARGS)
 	check_same_length(n, m, "compared");
 	rho = PG_GETARG_FLOAT8(3);
 	grey_arg_rho(rho);
-	w = palloc(sizeof(double) * n);
-	grey_arg_weights(PG_ARGISNULL(2) ? NULL : PG_GETARG_ARRAYTYPE_P(2),
-					PG_ARGISNULL(2), "weights", n, w);
-	xi = palloc(sizeof(double) * n);
-	grey_coefficients(ref, cmp, n, rho, xi);
-	for (int j = 0; j < n; j++)
-		s += w[j] * xi[j];
-	PG_RETURN_FLOAT8(s);
+	if (!PG_ARGISNULL(2))
+	{
+		/* equal weights (NULL) need no array: the grade is the mean coefficient */
+		w = grey_alloc(sizeof(double) * n);
+		grey_arg_weights(PG_GETARG_ARRAYTYPE_P(2), false, "weights", n, w);
+	}
+	/* one pass for the extremes, one for the compensated sum; nothing stored */
+	PG_RETURN_FLOAT8(grey_grade_pair(ref, cmp, n, w, rho));
 }
 
 PG_FUNCTION_INFO_V1(grey_relational_grades);
@@ -114,7 +103,7 @@ grey_relational_grades(PG_FUNCTION_ARGS)
 					PG_ARGISNULL(2), "weights", n, w);
 	grades = palloc(sizeof(double) * t);
 	grey_grades(ref, cases, t, n, w, rho, grades,
-				palloc(sizeof(double) * GREY_WORK(t, n)));
+				grey_alloc(sizeof(double) * GREY_WORK(t, n)));
 	PG_RETURN_ARRAYTYPE_P(float8_vector(grades, t));
 }
 

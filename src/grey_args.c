@@ -6,6 +6,8 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "utils/memutils.h"
 #include "utils/builtins.h"
 
 #include "core/grey.h"
@@ -15,12 +17,78 @@ static void
 check_finite(const double *x, int count, const char *what)
 {
 	for (int i = 0; i < count; i++)
+	{
+		if (unlikely((i & 65535) == 65535))
+			CHECK_FOR_INTERRUPTS();
 		if (unlikely(!isfinite(x[i])))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("%s must not contain NaN or infinity", what),
 					 errdetail("Element %d is %s.", i + 1,
 							   isnan(x[i]) ? "NaN" : (x[i] > 0 ? "Infinity" : "-Infinity"))));
+	}
+}
+
+void *
+grey_alloc(Size bytes)
+{
+	return MemoryContextAllocHuge(CurrentMemoryContext, bytes);
+}
+
+void
+grey_copy(void *dst, const void *src, Size bytes)
+{
+	for (Size i = 0; i < bytes; i += (Size) 8 << 20)
+	{
+		CHECK_FOR_INTERRUPTS();
+		memcpy((char *) dst + i, (const char *) src + i, Min(bytes - i, (Size) 8 << 20));
+	}
+}
+
+int
+grey_memcmp(const void *a, const void *b, Size bytes)
+{
+	for (Size i = 0; i < bytes; i += (Size) 8 << 20)
+	{
+		int			r;
+
+		if (i > 0)
+			CHECK_FOR_INTERRUPTS();
+		r = memcmp((const char *) a + i, (const char *) b + i, Min(bytes - i, (Size) 8 << 20));
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
+ArrayType *
+grey_float8_array(const double *x, int n)
+{
+	Size		bytes = ARR_OVERHEAD_NONULLS(1) + sizeof(double) * (Size) n;
+	ArrayType  *a;
+	char	   *dst;
+
+	if (bytes > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("result array would exceed 1 GB")));
+	a = palloc(bytes);
+	SET_VARSIZE(a, bytes);
+	a->ndim = 1;
+	a->dataoffset = 0;
+	a->elemtype = FLOAT8OID;
+	ARR_DIMS(a)[0] = n;
+	ARR_LBOUND(a)[0] = 1;
+	dst = ARR_DATA_PTR(a);
+	/* in pieces, checking for a cancel between them (1e8 values: 800 MB) */
+	for (Size i = 0; i < (Size) n; i += 1 << 20)
+	{
+		Size		m = Min((Size) n - i, (Size) 1 << 20);
+
+		CHECK_FOR_INTERRUPTS();
+		memcpy(dst + i * sizeof(double), x + i, m * sizeof(double));
+	}
+	return a;
 }
 
 static void
@@ -104,7 +172,7 @@ grey_arg_weights(ArrayType *a, bool isnull, const char *what, int n, double *out
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("%s must have %d elements", what, n),
 				 errdetail("It has %d.", len)));
-	memcpy(out, w, sizeof(double) * n);
+	grey_copy(out, w, sizeof(double) * n);
 	rc = grey_normalize_weights(out, n);
 	if (rc == -1)
 		ereport(ERROR,
@@ -124,9 +192,9 @@ grey_parse_case_base(FunctionCallInfo fcinfo, int cases_arg, int gsizes_arg,
 	ArrayType  *cases = PG_GETARG_ARRAYTYPE_P(cases_arg);
 	double	   *data = grey_arg_matrix(cases, "cases", &cb->t, &cb->n);
 
-	cb->cases = palloc(sizeof(double) * cb->t * cb->n);
-	memcpy(cb->cases, data, sizeof(double) * cb->t * cb->n);
-	cb->work = palloc(sizeof(double) * GREY_WORK(cb->t, cb->n));
+	cb->cases = grey_alloc(sizeof(double) * cb->t * cb->n);
+	grey_copy(cb->cases, data, sizeof(double) * cb->t * cb->n);
+	cb->work = grey_alloc(sizeof(double) * GREY_WORK(cb->t, cb->n));
 	cb->grades = palloc(sizeof(double) * cb->t);
 
 	/* group structure */
@@ -222,7 +290,7 @@ grey_parse_case_base(FunctionCallInfo fcinfo, int cases_arg, int gsizes_arg,
 	cb->weights = palloc(sizeof(double) * cb->n);
 	grey_multilayer_weights(cb->g, cb->group_sizes, cb->inner_weights,
 							cb->group_weights, cb->weights);
-	cb->cases_t = palloc(sizeof(double) * cb->t * cb->n);
+	cb->cases_t = grey_alloc(sizeof(double) * cb->t * cb->n);
 	grey_transpose(cb->cases, cb->t, cb->n, cb->cases_t);
 
 	cb->rho = PG_GETARG_FLOAT8(rho_arg);

@@ -22,6 +22,18 @@ double	   *grey_arg_vector(ArrayType *a, const char *what, int *n);
 /* 2-D float8 array, non-empty, no NULLs, finite; row-major data. */
 double	   *grey_arg_matrix(ArrayType *a, const char *what, int *rows, int *cols);
 
+/*
+ * Large inputs (1e8 values) need room beyond 1 GB and copies that react to
+ * a cancel: a huge allocation in the current context, and memcpy / memcmp
+ * in 8 MB pieces with CHECK_FOR_INTERRUPTS between them.
+ */
+void	   *grey_alloc(Size bytes);
+void		grey_copy(void *dst, const void *src, Size bytes);
+int			grey_memcmp(const void *a, const void *b, Size bytes);
+
+/* 1-D float8[] of the n values (built in pieces, reacting to a cancel) */
+ArrayType  *grey_float8_array(const double *x, int n);
+
 /* rho in (0, 1] */
 void		grey_arg_rho(double rho);
 

@@ -29,24 +29,12 @@
 
 #include "core/kmeans.h"
 #include "grey_args.h"
+#include "kmeans_glue.h"
 
 #define KM_MAGIC	20261125.0
 #define KM_HDR		5
-#define KM_MAX_K	10000
-/* squared distances and centroid sums must stay finite */
-#define KM_MAX_ABS	1e150
 
-static void
-check_range(const double *x, int n, const char *what)
-{
-	for (int i = 0; i < n; i++)
-		if (unlikely(fabs(x[i]) > KM_MAX_ABS))
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("%s must lie within -1e150 .. 1e150 for kmeans", what),
-					 errdetail("Element %d is %g.", i + 1, x[i]),
-					 errhint("Normalize the features first (normalize_features).")));
-}
+#define check_range km_check_range
 
 typedef struct
 {
@@ -99,7 +87,7 @@ state_read(ArrayType *a)
 }
 
 /* Memory the clustering of n points needs: the points and the work space. */
-static double
+double
 km_needed(int64 n, int d, int k)
 {
 	return (double) n * d * sizeof(double) + (double) kmeans_work_bytes(n, d, k);
@@ -117,14 +105,14 @@ check_memory(int64 n, int d, int k)
 				 errmsg("kmeans needs more than maintenance_work_mem"),
 				 errdetail("Clustering " INT64_FORMAT " points of dimension %d needs about %.0f MB; maintenance_work_mem is %d MB.",
 						   n, d, need / (1024.0 * 1024.0), maintenance_work_mem / 1024),
-				 errhint("Raise maintenance_work_mem, or cluster a sample (TABLESAMPLE).")));
+				 errhint("Raise maintenance_work_mem, or use kmeans_fit(), which clusters any number of points in O(k x d) memory.")));
 	/* a float8[] state can hold at most MaxAllocSize bytes */
 	if ((double) (n + 1) * d * sizeof(double) + 1024 > (double) MaxAllocSize)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("kmeans cannot hold more than %d points of dimension %d",
 						(int) ((MaxAllocSize - 1024) / (sizeof(double) * d)), d),
-				 errhint("Cluster a sample (TABLESAMPLE).")));
+				 errhint("Use kmeans_fit(), which clusters any number of points in O(k x d) memory.")));
 }
 
 /* New state with room for cap points, holding the header and src's points. */
@@ -334,4 +322,34 @@ kmeans_assign(PG_FUNCTION_ARGS)
 				 errmsg("features and centroids have different lengths"),
 				 errdetail("The features have %d elements, the centroids %d.", n, d)));
 	PG_RETURN_INT32(kmeans_nearest(x, c, k, d) + 1);
+}
+
+PG_FUNCTION_INFO_V1(kmeans_capacity);
+Datum
+kmeans_capacity(PG_FUNCTION_ARGS)
+{
+	int			d = PG_GETARG_INT32(0);
+	int			k = PG_GETARG_INT32(1);
+	double		limit = (double) maintenance_work_mem * 1024.0;
+	int64		lo = 0,
+				hi;
+
+	if (d < 1 || k < 1 || k > KM_MAX_K)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("d must be positive and k between 1 and %d", KM_MAX_K)));
+	/* the largest n with km_needed(n) within maintenance_work_mem and the 1 GB array limit */
+	hi = (int64) ((MaxAllocSize - 1024) / (sizeof(double) * d)) - 1;
+	if (km_needed(hi, d, k) <= limit)
+		PG_RETURN_INT64(hi);
+	while (lo < hi)
+	{
+		int64		mid = lo + (hi - lo + 1) / 2;
+
+		if (km_needed(mid, d, k) <= limit)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	PG_RETURN_INT64(lo);
 }

@@ -50,6 +50,8 @@ crm_square_matrix_arg(ArrayType *arr, const char *argname, int *n,
 		*known = palloc(sizeof(unsigned char) * (Size) nelems);
 	for (int k = 0; k < nelems; k++)
 	{
+		if ((k & 65535) == 65535)
+			CHECK_FOR_INTERRUPTS();
 		if (nulls[k])
 		{
 			if (!known)

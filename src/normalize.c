@@ -333,5 +333,12 @@ normalize_features(PG_FUNCTION_ARGS)
 		normalize_zscore(x, n, c->mean, c->stddev, c->cost, out);
 	else
 		normalize_minmax(x, n, c->min, c->max, c->cost, out);
+	for (int j = 0; j < n; j++)
+		if (unlikely(!isfinite(out[j])))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("normalized value out of range for type double precision"),
+					 errdetail("Position %d: %g is too far from the statistics (%s).", j + 1, x[j],
+							   zscore ? "mean and stddev" : "min and max")));
 	PG_RETURN_DATUM(vector_datum(out, n, 1));
 }

@@ -376,8 +376,15 @@ rfm_state_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	if (PG_ARGISNULL(0))
 	{
-		/* a copy of b, checked; in an aggregate the executor adopts it */
+		/*
+		 * The first partial state of a group (a parallel Finalize step calls
+		 * this once per group and worker).  In an aggregate, b itself, once
+		 * checked: the executor copies it into its own context anyway, so a
+		 * copy made here would be made twice.  Called directly: a copy.
+		 */
 		b = rfm_state_arg(fcinfo, 1, &bbuf);
+		if (in_agg && !VARATT_IS_EXTENDED(DatumGetPointer(PG_GETARG_DATUM(1))))
+			PG_RETURN_DATUM(PG_GETARG_DATUM(1));
 		PG_RETURN_DATUM(rfm_state_pack(b, CurrentMemoryContext));
 	}
 	raw_a = PG_DETOAST_DATUM(PG_GETARG_DATUM(0));

@@ -7,6 +7,47 @@
 #include <string.h>
 
 #include "core/grey.h"
+#include "core/interrupts.h"
+
+/* long loops check for a cancel every this many elements */
+#define GREY_CHECK_EVERY 65536
+/* below this many positions per grade a plain sum is accurate enough (n eps) */
+#define GREY_PLAIN_SUM 256
+
+/*
+ * Neumaier's compensated sum: the error stays at a few ulps whatever the
+ * number of terms (a plain sum of 1e8 coefficients drifts by ~1e-9).
+ */
+typedef struct
+{
+	double		s,
+				c;
+} CSum;
+
+static inline void
+csum_add(CSum *a, double v)
+{
+	double		t = a->s + v;
+
+	if (fabs(a->s) >= fabs(v))
+		a->c += (a->s - t) + v;
+	else
+		a->c += (v - t) + a->s;
+	a->s = t;
+}
+
+static inline double
+csum_value(const CSum *a)
+{
+	return a->s + a->c;
+}
+
+/* a grade is at most the weight sum, 1, in exact arithmetic: rounding may not exceed it */
+static inline double
+clamp_grade(double g)
+{
+	return g > 1.0 ? 1.0 : g;
+}
 
 /*
  * On x86-64 with GCC, build the per-row kernels twice, for AVX2 and for the
@@ -40,13 +81,19 @@ grey_coefficients(const double *ref, const double *cmp, int n, double rho,
 	{
 		dmin = INFINITY;
 		dmax = 0.0;
-		for (int j = 0; j < n; j++)
+		for (int j0 = 0; j0 < n; j0 += GREY_CHECK_EVERY)
 		{
-			double		d = fabs(ref[j] * scale - cmp[j] * scale);
+			int			j1 = j0 + GREY_CHECK_EVERY < n ? j0 + GREY_CHECK_EVERY : n;
 
-			out[j] = d;
-			dmin = d < dmin ? d : dmin;
-			dmax = d > dmax ? d : dmax;
+			crm_check_interrupts();
+			for (int j = j0; j < j1; j++)
+			{
+				double		d = fabs(ref[j] * scale - cmp[j] * scale);
+
+				out[j] = d;
+				dmin = d < dmin ? d : dmin;
+				dmax = d > dmax ? d : dmax;
+			}
 		}
 		if (dmax <= GREY_DELTA_LIMIT || scale != 1.0)
 			break;
@@ -63,9 +110,75 @@ grey_coefficients(const double *ref, const double *cmp, int n, double rho,
 		double		rdmax = rho * dmax;
 		double		num = dmin + rdmax;
 
-		for (int j = 0; j < n; j++)
-			out[j] = num / (out[j] + rdmax);
+		for (int j0 = 0; j0 < n; j0 += GREY_CHECK_EVERY)
+		{
+			int			j1 = j0 + GREY_CHECK_EVERY < n ? j0 + GREY_CHECK_EVERY : n;
+
+			crm_check_interrupts();
+			for (int j = j0; j < j1; j++)
+				out[j] = num / (out[j] + rdmax);
+		}
 	}
+}
+
+double
+grey_grade_pair(const double *ref, const double *cmp, int n, const double *w,
+				double rho)
+{
+	double		dmin,
+				dmax,
+				scale = 1.0,
+				rdmax,
+				num;
+	CSum		sum = {0.0, 0.0},
+				wsum = {0.0, 0.0};
+
+	/* pass 1: the extremes (deltas recomputed, not stored) */
+	for (;;)
+	{
+		dmin = INFINITY;
+		dmax = 0.0;
+		for (int j0 = 0; j0 < n; j0 += GREY_CHECK_EVERY)
+		{
+			int			j1 = j0 + GREY_CHECK_EVERY < n ? j0 + GREY_CHECK_EVERY : n;
+
+			crm_check_interrupts();
+			for (int j = j0; j < j1; j++)
+			{
+				double		d = fabs(ref[j] * scale - cmp[j] * scale);
+
+				dmin = d < dmin ? d : dmin;
+				dmax = d > dmax ? d : dmax;
+			}
+		}
+		if (dmax <= GREY_DELTA_LIMIT || scale != 1.0)
+			break;
+		scale = GREY_DELTA_SCALE;
+	}
+	if (dmax == 0.0)
+		return 1.0;				/* every coefficient is 1 */
+	rdmax = rho * dmax;
+	num = dmin + rdmax;
+	/* pass 2: sum_j w_j xi_j / sum_j w_j, both compensated */
+	for (int j0 = 0; j0 < n; j0 += GREY_CHECK_EVERY)
+	{
+		int			j1 = j0 + GREY_CHECK_EVERY < n ? j0 + GREY_CHECK_EVERY : n;
+
+		crm_check_interrupts();
+		for (int j = j0; j < j1; j++)
+		{
+			double		xi = num / (fabs(ref[j] * scale - cmp[j] * scale) + rdmax);
+
+			if (w)
+			{
+				csum_add(&sum, w[j] * xi);
+				csum_add(&wsum, w[j]);
+			}
+			else
+				csum_add(&sum, xi);
+		}
+	}
+	return clamp_grade(csum_value(&sum) / (w ? csum_value(&wsum) : (double) n));
 }
 
 /*
@@ -88,6 +201,10 @@ deltas_t(const double *ref, const double *cases_t, int t, int n, double scale,
 		double	   *dj = d + (size_t) j * t;
 		double		r = ref[j] * scale;
 		int			f = 0;
+
+		/* about every GREY_CHECK_EVERY deltas (t can be small or huge) */
+		if (t >= GREY_CHECK_EVERY || (j % (GREY_CHECK_EVERY / (t + 1) + 1)) == 0)
+			crm_check_interrupts();
 
 		for (; f + 2 <= t; f += 2)
 		{
@@ -126,11 +243,11 @@ deltas_t(const double *ref, const double *cases_t, int t, int n, double scale,
  * quotient per term.
  */
 GREY_KERNEL static void
-weighted_grades(const double *d, int t, int n, const double *w, double rho,
-				double dmin, double dmax, double *grades)
+weighted_grades_block(const double *d, int t, int j0, int j1, const double *w,
+					  double rho, double dmin, double dmax, double *grades)
 {
 	double		inv = 1.0 / dmax;
-	int			j = 0;
+	int			j = j0;
 
 	for (int f = 0; f < t; f++)
 		grades[f] = 0.0;
@@ -139,12 +256,12 @@ weighted_grades(const double *d, int t, int n, const double *w, double rho,
 		double		rdmax = rho * dmax;
 		double		num = dmin + rdmax;
 
-		for (j = 0; j < n; j++)
+		for (j = j0; j < j1; j++)
 			for (int f = 0; f < t; f++)
 				grades[f] += w[j] * (num / (d[(size_t) j * t + f] + rdmax));
 		return;
 	}
-	for (; j + 4 <= n; j += 4)
+	for (; j + 4 <= j1; j += 4)
 	{
 		const double *d1 = d + (size_t) j * t,
 				   *d2 = d1 + t,
@@ -169,7 +286,7 @@ weighted_grades(const double *d, int t, int n, const double *w, double rho,
 			grades[f] += (n12 * p34 + n34 * p12) / (p12 * p34);
 		}
 	}
-	for (; j < n; j++)
+	for (; j < j1; j++)
 	{
 		const double *dj = d + (size_t) j * t;
 		double		wj = w[j];
@@ -185,12 +302,72 @@ weighted_grades(const double *d, int t, int n, const double *w, double rho,
 	}
 }
 
+/*
+ * grade_f = sum_j w_j * (dmin + rho*dmax) / (d_fj + rho*dmax) for every case
+ * f, computed as (dmin/dmax + rho) * sum_j w_j / x_fj with the scaled
+ * x = d/dmax + rho in [rho, 1 + rho].  Divisions are the cost of this
+ * kernel, so four terms share one:
+ *   a/x1 + b/x2 = (a x2 + b x1) / (x1 x2), twice, and again for the pairs;
+ * all terms are positive (no cancellation), and the scaled x keep the
+ * products of four far from overflow and underflow for rho >= 1e-60.  A
+ * smaller rho, or a subnormal dmax (1/dmax overflows), takes the direct
+ * quotient per term.  Up to GREY_PLAIN_SUM positions are summed plainly;
+ * longer sequences in blocks of that many, the block sums added with
+ * Neumaier's compensation (scratch: 3t doubles), so a grade stays within
+ * (0, 1] at any length.
+ */
+static void
+weighted_grades(const double *d, int t, int n, const double *w, double rho,
+				double dmin, double dmax, double *grades, double *scratch)
+{
+	double	   *part = scratch,
+			   *cs = scratch + t,
+			   *cc = scratch + 2 * (size_t) t;
+	size_t		done = 0;
+
+	if (n <= GREY_PLAIN_SUM)
+	{
+		weighted_grades_block(d, t, 0, n, w, rho, dmin, dmax, grades);
+		for (int f = 0; f < t; f++)
+			grades[f] = clamp_grade(grades[f]);
+		return;
+	}
+	for (int f = 0; f < t; f++)
+		cs[f] = cc[f] = 0.0;
+	for (int j0 = 0; j0 < n; j0 += GREY_PLAIN_SUM)
+	{
+		int			j1 = j0 + GREY_PLAIN_SUM < n ? j0 + GREY_PLAIN_SUM : n;
+
+		done += (size_t) (j1 - j0) * t;
+		if (done >= GREY_CHECK_EVERY)
+		{
+			crm_check_interrupts();
+			done = 0;
+		}
+		weighted_grades_block(d, t, j0, j1, w, rho, dmin, dmax, part);
+		for (int f = 0; f < t; f++)
+		{
+			CSum		a = {cs[f], cc[f]};
+
+			csum_add(&a, part[f]);
+			cs[f] = a.s;
+			cc[f] = a.c;
+		}
+	}
+	for (int f = 0; f < t; f++)
+		grades[f] = clamp_grade(cs[f] + cc[f]);
+}
+
 void
 grey_transpose(const double *cases, int t, int n, double *cases_t)
 {
 	for (int f = 0; f < t; f++)
+	{
+		if (n >= GREY_CHECK_EVERY || f % (GREY_CHECK_EVERY / n + 1) == 0)
+			crm_check_interrupts();
 		for (int j = 0; j < n; j++)
 			cases_t[(size_t) j * t + f] = cases[(size_t) f * n + j];
+	}
 }
 
 void
@@ -206,15 +383,15 @@ grey_grades_t(const double *ref, const double *cases_t, int t, int n,
 	if (dmax == 0.0)
 	{
 		/* every delta is 0: every coefficient is 1, the grade the weight sum */
-		double		s = 0.0;
+		CSum		s = {0.0, 0.0};
 
 		for (int j = 0; j < n; j++)
-			s += weights[j];
+			csum_add(&s, weights[j]);
 		for (int f = 0; f < t; f++)
-			grades[f] = s;
+			grades[f] = clamp_grade(csum_value(&s));
 		return;
 	}
-	weighted_grades(work, t, n, weights, rho, dmin, dmax, grades);
+	weighted_grades(work, t, n, weights, rho, dmin, dmax, grades, work + (size_t) t * n);
 }
 
 void
@@ -264,6 +441,9 @@ grey_multilayer(const double *ref, const double *cases, int t, int n,
 		{
 			dmax = 0.0;
 			for (int f = 0; f < t; f++)
+			{
+				if (n >= GREY_CHECK_EVERY || f % (GREY_CHECK_EVERY / n + 1) == 0)
+					crm_check_interrupts();
 				for (int j = 0; j < n; j++)
 				{
 					double		v = fabs(ref[j] * scale - cases[(size_t) f * n + j] * scale);
@@ -271,6 +451,7 @@ grey_multilayer(const double *ref, const double *cases, int t, int n,
 					work[(size_t) f * n + j] = v;
 					dmax = v > dmax ? v : dmax;
 				}
+			}
 			if (dmax <= GREY_DELTA_LIMIT || scale != 1.0)
 				break;
 			scale = GREY_DELTA_SCALE;
@@ -292,6 +473,8 @@ grey_multilayer(const double *ref, const double *cases, int t, int n,
 			{
 				const double *d = work + (size_t) f * n + start;
 
+				if (len >= GREY_CHECK_EVERY || f % (GREY_CHECK_EVERY / len + 1) == 0)
+					crm_check_interrupts();
 				for (int j = 0; j < len; j++)
 				{
 					gmin = d[j] < gmin ? d[j] : gmin;
@@ -301,12 +484,14 @@ grey_multilayer(const double *ref, const double *cases, int t, int n,
 			for (int f = 0; f < t; f++)
 			{
 				const double *d = work + (size_t) f * n + start;
-				double		r = 0.0;
+				CSum		r = {0.0, 0.0};
 
+				if (len >= GREY_CHECK_EVERY || f % (GREY_CHECK_EVERY / len + 1) == 0)
+					crm_check_interrupts();
 				if (gmax == 0.0)
 				{
 					for (int j = 0; j < len; j++)
-						r += inner_weights[start + j];
+						csum_add(&r, inner_weights[start + j]);
 				}
 				else
 				{
@@ -314,30 +499,45 @@ grey_multilayer(const double *ref, const double *cases, int t, int n,
 					double		num = gmin + rdmax;
 
 					for (int j = 0; j < len; j++)
-						r += inner_weights[start + j] * (num / (d[j] + rdmax));
+						csum_add(&r, inner_weights[start + j] * (num / (d[j] + rdmax)));
 				}
-				grades[f] += group_weights[i] * r;
+				grades[f] += group_weights[i] * csum_value(&r);
 			}
 			start += len;
 		}
 	}
+	for (int f = 0; f < t; f++)
+		grades[f] = clamp_grade(grades[f]);
 }
 
 int
 grey_normalize_weights(double *w, int n)
 {
+	CSum		cs = {0.0, 0.0};
 	double		s = 0.0;
 
+	/* plain sum for short vectors (as before: the same weights), compensated beyond */
 	for (int j = 0; j < n; j++)
 	{
 		if (!isfinite(w[j]) || w[j] < 0.0)
 			return -1;
-		s += w[j];
+		if (n <= GREY_PLAIN_SUM)
+			s += w[j];
+		else
+			csum_add(&cs, w[j]);
+		if ((j & (GREY_CHECK_EVERY - 1)) == GREY_CHECK_EVERY - 1)
+			crm_check_interrupts();
 	}
+	if (n > GREY_PLAIN_SUM)
+		s = csum_value(&cs);
 	if (!(s > 0.0) || !isfinite(s))
 		return -2;
 	for (int j = 0; j < n; j++)
+	{
 		w[j] /= s;
+		if ((j & (GREY_CHECK_EVERY - 1)) == GREY_CHECK_EVERY - 1)
+			crm_check_interrupts();
+	}
 	return 0;
 }
 

@@ -23,7 +23,20 @@
 void		grey_coefficients(const double *ref, const double *cmp, int n,
 							  double rho, double *out);
 
-/* Scratch doubles the case-base functions need for t cases of n values. */
+/*
+ * Grade of one pair over n positions (dmin, dmax over the pair) without
+ * storing the coefficients; w: n weights, or NULL for equal weights (need
+ * not sum to 1: the grade is sum w xi / sum w).  Compensated sums: within
+ * (0, 1] at any length.
+ */
+double		grey_grade_pair(const double *ref, const double *cmp, int n,
+							const double *w, double rho);
+
+/*
+ * Scratch doubles the case-base functions need for t cases of n values.
+ * Sequences longer than 256 positions are summed in compensated blocks, so
+ * every grade lies in (0, 1] at any length; long loops check for a cancel.
+ */
 #define GREY_WORK(t, n) (3 * (size_t) (t) * (n) + (n))
 
 /*

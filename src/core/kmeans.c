@@ -16,6 +16,13 @@
 #include "core/interrupts.h"
 #include "core/kmeans.h"
 
+/*
+ * Loops over the points check for a cancel every 1024 points when a point
+ * costs k * d work (k up to 10000): about every 1e7 operations at worst.
+ */
+#define KM_POINT_CHECK(i, k) \
+	do { if (((i) & ((k) > 64 ? 1023 : 65535)) == 0) crm_check_interrupts(); } while (0)
+
 /* ---- canonical order ---- */
 
 static inline int
@@ -189,7 +196,12 @@ kmeans_nearest(const double *x, const double *centroids, int k, int d)
 
 	for (int c = 1; c < k; c++)
 	{
-		double		dd = sqdist(x, centroids + (size_t) c * d, d);
+		double		dd;
+
+		/* about every 64k coordinates */
+		if ((c & 63) == 0 && (size_t) d * 64 * (size_t) k >= 65536)
+			crm_check_interrupts();
+		dd = sqdist(x, centroids + (size_t) c * d, d);
 
 		if (dd < bd)
 		{
@@ -271,6 +283,7 @@ seed_plusplus(const double *x, int64_t n, int d, int k, uint64_t *rng,
 	memcpy(w->cent, x + (size_t) first * d, sizeof(double) * d);
 	for (int64_t i = 0; i < n; i++)
 	{
+		KM_POINT_CHECK(i, k);
 		closest[i] = sqdist(x + (size_t) i * d, w->cent, d);
 		pot += closest[i];
 	}
@@ -291,6 +304,7 @@ seed_plusplus(const double *x, int64_t n, int d, int k, uint64_t *rng,
 
 			for (int64_t i = 0; i < n; i++)
 			{
+				KM_POINT_CHECK(i, k);
 				if (closest[i] > 0.0)
 				{
 					cand = i;
@@ -306,6 +320,7 @@ seed_plusplus(const double *x, int64_t n, int d, int k, uint64_t *rng,
 			{
 				double		dd = sqdist(x + (size_t) i * d, cx, d);
 
+				KM_POINT_CHECK(i, k);
 				cpot += dd < closest[i] ? dd : closest[i];
 			}
 			if (cpot < best_pot)
@@ -322,6 +337,7 @@ seed_plusplus(const double *x, int64_t n, int d, int k, uint64_t *rng,
 		{
 			double		dd = sqdist(x + (size_t) i * d, w->cent + (size_t) c * d, d);
 
+			KM_POINT_CHECK(i, k);
 			if (dd < closest[i])
 				closest[i] = dd;
 			pot += closest[i];
@@ -368,6 +384,7 @@ update_centroids(const double *x, int64_t n, int d, int k, KWork *w)
 		double	   *s = w->sums + (size_t) w->assign[i] * d;
 		const double *xi = x + (size_t) i * d;
 
+		KM_POINT_CHECK(i, k);
 		for (int j = 0; j < d; j++)
 			s[j] += xi[j];
 		w->counts[w->assign[i]]++;
@@ -382,8 +399,11 @@ lloyd(const double *x, int64_t n, int d, int k, int max_iter, double tol,
 	int			last = 0;
 
 	for (int64_t i = 0; i < n; i++)
+	{
+		KM_POINT_CHECK(i, k);
 		full_assign(x + (size_t) i * d, w->cent, k, d, &w->assign[i],
 					&w->upper[i], &w->lower[i]);
+	}
 
 	for (iter = 1; iter <= max_iter; iter++)
 	{
@@ -410,6 +430,7 @@ lloyd(const double *x, int64_t n, int d, int k, int max_iter, double tol,
 					double		dd = sqdist(x + (size_t) i * d,
 											w->cent + (size_t) w->assign[i] * d, d);
 
+					KM_POINT_CHECK(i, k);
 					if (dd > fd)
 					{
 						fd = dd;
@@ -464,6 +485,7 @@ lloyd(const double *x, int64_t n, int d, int k, int max_iter, double tol,
 						bound;
 			const double *xi = x + (size_t) i * d;
 
+			KM_POINT_CHECK(i, k);
 			if (reset)
 			{
 				int32_t		old = a;

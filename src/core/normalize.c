@@ -95,14 +95,20 @@ normalize_minmax(const double *x, int d, const double *min, const double *max,
 {
 	for (int j = 0; j < d; j++)
 	{
+		bool		c = cost && cost[j];
 		double		range = max[j] - min[j];
+		double		num = c ? max[j] - x[j] : x[j] - min[j];
 
+		/* max - min (or x - min) beyond float8: the same ratio from halves (exact) */
+		if (!isfinite(range) || !isfinite(num))
+		{
+			range = max[j] * 0.5 - min[j] * 0.5;
+			num = c ? max[j] * 0.5 - x[j] * 0.5 : x[j] * 0.5 - min[j] * 0.5;
+		}
 		if (!(range > 0.0))
 			out[j] = 0.5;
-		else if (cost && cost[j])
-			out[j] = (max[j] - x[j]) / range;
 		else
-			out[j] = (x[j] - min[j]) / range;
+			out[j] = num / range;
 	}
 }
 
@@ -116,8 +122,10 @@ normalize_zscore(const double *x, int d, const double *mean,
 
 		if (!(stddev[j] > 0.0) || !isfinite(stddev[j]))
 			z = 0.0;
-		else
+		else if (isfinite(x[j] - mean[j]))
 			z = (x[j] - mean[j]) / stddev[j];
+		else
+			z = (x[j] * 0.5 - mean[j] * 0.5) / (stddev[j] * 0.5);	/* may still overflow */
 		out[j] = (cost && cost[j]) ? 0.0 - z : z;	/* no -0 */
 	}
 }

@@ -40,13 +40,18 @@ double		fstats_stddev(const double *state, int d, int j);
  * Min-max normalization into [0, 1] (for values inside [min, max]):
  *   benefit: (x - min) / (max - min);  cost: (max - x) / (max - min).
  * A constant position (max == min) carries no information and maps to 0.5.
+ * When max - min (or x - min) overflows float8, the ratio is computed from
+ * halves, exactly as far as the quotient goes.  A value far outside
+ * [min, max] can still give a quotient beyond float8 (infinite): the caller
+ * reports it.
  */
 void		normalize_minmax(const double *x, int d, const double *min,
 							 const double *max, const bool *cost, double *out);
 
 /*
  * z-score (x - mean) / stddev, negated for cost positions; a position whose
- * stddev is 0 (or unknown) maps to 0.
+ * stddev is 0 (or unknown) maps to 0.  x - mean beyond float8 is computed
+ * from halves; a quotient beyond float8 is infinite (the caller reports it).
  */
 void		normalize_zscore(const double *x, int d, const double *mean,
 							 const double *stddev, const bool *cost,

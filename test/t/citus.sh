@@ -30,7 +30,7 @@ for p in "${ports[@]}"; do
 done
 c() { psql -qXAt -v ON_ERROR_STOP=1 -h "$tmp" -p "${ports[0]}" -U postgres -d postgres "$@"; }
 source "$(dirname "$0")/tap_lib.bash"
-echo "1..21"
+echo "1..28"
 export PGOPTIONS="-c client_min_messages=warning"
 for p in "${ports[@]:1}"; do
     psql -qXAt -h "$tmp" -p "$p" -U postgres -d postgres -c "CREATE EXTENSION citus" >/dev/null ||
@@ -141,4 +141,46 @@ check "after TRUNCATE of the distributed source the view holds only what came af
 sv "SELECT crm_score_drop('%v')"
 check "crm_score_drop removes it all, on the workers too" "0|0" \
     "$(c -c "SELECT count(*) FROM pg_class WHERE relname LIKE 'txn\_scores%'")|$(c -c "SELECT sum(result::int) FROM run_command_on_workers(\$\$SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'crm_capture%'\$\$)")"
+
+# ---- k-means beyond memory (kmeans_step, kmeans_typical, kmeans_fit) ----
+# Lloyd steps are partial aggregates on the workers: each shard ships one
+# O(k x d) state per iteration, not its points, and the coordinator's
+# exact combine gives the local result bit for bit.
+c >"$tmp/km.log" 2>&1 <<'SQL' || { echo "Bail out! k-means setup failed"; sed 's/^/# /' "$tmp/km.log"; exit 1; }
+CREATE TABLE km_local AS
+    SELECT g AS id, ARRAY[(g % 5) * 3 + sin(g * 1.7), (g % 5) * -2 + cos(g * 0.3), exp(((g * 7919) % 1000) / 250.0) / 50]::float8[] AS x
+    FROM generate_series(1, 30000) g;
+CREATE TABLE km_dist (LIKE km_local);
+SELECT create_distributed_table('km_dist', 'id', shard_count => 8);
+INSERT INTO km_dist SELECT * FROM km_local;
+SQL
+KC="'{{0,0,0},{3,-2,1},{6,-4,0},{9,-6,2},{12,-8,1}}'"
+l=$(c -c "SELECT kmeans_step_sizes(kmeans_step(x, $KC)) FROM km_local")
+check "kmeans_step over the local table gives sizes for 5 clusters adding up to 30000 (non-empty)" "5 30000" \
+    "$(c -c "SELECT array_length(s, 1), (SELECT sum(v) FROM unnest(s) v) FROM (SELECT kmeans_step_sizes(kmeans_step(x, $KC)) s FROM km_local) q" | tr '|' ' ')"
+same_km() {  # same_km NAME QUERY: as same, over km_dist / km_local
+    local d l
+    d=$(c -c "SET citus.coordinator_aggregation_strategy = 'disabled'" -c "$(printf "$2" km_dist)" 2>&1) || d="ERROR: $d"
+    l=$(c -c "$(printf "$2" km_local)" 2>&1) || l="ERROR: $l"
+    [ -n "$l" ] || l="(no rows)"
+    check "$1" "$(echo "$l" | md5sum) $(echo "$l" | head -c 60)" "$(echo "$d" | md5sum) $(echo "$d" | head -c 60)"
+}
+same_km "kmeans_step over the distributed table (partial states on the workers) equals local, bit for bit" \
+    "SELECT kmeans_step(x, $KC)::text FROM %s"
+same_km "kmeans_typical over the distributed table equals local" \
+    "SELECT kmeans_typical(id::text, x, $KC)::text FROM %s"
+plan=$(c -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT kmeans_step(x, $KC) FROM km_dist")
+echo "$plan" | grep -E "worker_partial_agg|coord_combine_agg" | head -2 | cut -c1-160 | sed 's/^/# /'
+check "EXPLAIN VERBOSE shows kmeans_step as worker_partial_agg on the workers, coord_combine_agg on the coordinator" "yes" \
+    "$(echo "$plan" | grep -q 'worker_partial_agg(.*kmeans_step' && echo "$plan" | grep -q 'coord_combine_agg' && echo yes || echo no)"
+# what one iteration ships: each shard's partial state in text form (what Citus sends)
+bytes=$(c -c "SELECT sum(result::bigint) FROM run_command_on_shards('km_dist', \$\$SELECT length(public.kmeans_step(x, $KC)::text) FROM %s\$\$)")
+points=$(c -c "SELECT sum(length(x::text)) FROM km_local")
+echo "# one Lloyd iteration ships ${bytes} bytes from 8 shards (k = 5, d = 3); the points themselves are ${points} bytes of text"
+check "bytes per iteration are O(shards x k x d): under 8 x 4 kB, whatever the rows" "yes" \
+    "$([ -n "$bytes" ] && [ "$bytes" -gt 0 ] && [ "$bytes" -lt 32768 ] && echo yes || echo "no ($bytes)")"
+check "kmeans_fit over the local table clusters all 30000 rows (non-empty)" "30000 5" \
+    "$(c -c "SELECT n, array_length(typical_ids, 1) FROM kmeans_fit('km_local', 'x', 5, 7, 'id', sample_size => 2000)" | tr '|' ' ')"
+same_km "kmeans_fit over the distributed table (count, sample, Lloyd passes, typical rows) equals local" \
+    "SELECT row(f.*)::text FROM kmeans_fit('%s', 'x', 5, 7, 'id', sample_size => 2000) f"
 exit $fails
