@@ -50,7 +50,12 @@ CREATE TABLE crm_score_jobs (
     meta_table     regclass,
     capture_function regprocedure,
     time_type      regtype,
-    time_zone      text
+    time_zone      text,
+    history_table  regclass,
+    totals_table   regclass,
+    history_retention interval DEFAULT '400 days',
+    last_history_rows bigint,
+    keep_history   boolean NOT NULL DEFAULT true
 );
 COMMENT ON TABLE crm_score_jobs IS
     'Scored views managed by crm_score_setup()/crm_refresh_scores()/crm_score_drop(): where their transactions come from, their tables, their owner, and the cut points of the last refresh. Row-level security: only the owner (or its members, or a superuser) sees and changes a job; readers of a scored view see its row';
@@ -74,6 +79,16 @@ COMMENT ON COLUMN crm_score_jobs.time_type IS
     'Type of the time column at setup: a refresh refuses when it changed';
 COMMENT ON COLUMN crm_score_jobs.time_zone IS
     'Time zone that timestamp and date source columns are read in, fixed at setup: refreshes give the same answer whatever their session TimeZone';
+COMMENT ON COLUMN crm_score_jobs.history_table IS
+    'Append-only history of the view: who moved segment or value class, or changed spend, at each refresh';
+COMMENT ON COLUMN crm_score_jobs.totals_table IS
+    'Customers and spend per segment and value class after each refresh';
+COMMENT ON COLUMN crm_score_jobs.history_retention IS
+    'How long history rows are kept (each customer''s last row always is); NULL keeps everything';
+COMMENT ON COLUMN crm_score_jobs.last_history_rows IS
+    'History rows the last refresh wrote';
+COMMENT ON COLUMN crm_score_jobs.keep_history IS
+    'Whether refreshes write the history and totals (crm_segment_moves reads them)';
 SELECT pg_catalog.pg_extension_config_dump('crm_score_jobs', '');
 
 -- Does owner own rel (NULL rel: nothing to check)?
@@ -93,7 +108,8 @@ CREATE POLICY crm_score_jobs_owner ON crm_score_jobs
     WITH CHECK (pg_catalog.pg_has_role(owner, 'MEMBER')
                 AND @extschema@.crm_owned_by(target, owner) AND @extschema@.crm_owned_by(data_table, owner)
                 AND @extschema@.crm_owned_by(override_table, owner) AND @extschema@.crm_owned_by(pending_table, owner)
-                AND @extschema@.crm_owned_by(meta_table, owner)
+                AND @extschema@.crm_owned_by(meta_table, owner) AND @extschema@.crm_owned_by(history_table, owner)
+                AND @extschema@.crm_owned_by(totals_table, owner)
                 AND (capture_function IS NULL OR EXISTS (SELECT 1 FROM pg_catalog.pg_proc p
                      WHERE p.oid OPERATOR(pg_catalog.=) capture_function AND p.proowner OPERATOR(pg_catalog.=) owner)));
 -- readers of a scored view may see its job (views set up by 1.1 read it)

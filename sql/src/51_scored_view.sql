@@ -92,6 +92,32 @@ $$;
 COMMENT ON FUNCTION crm_score_time_expr(regtype, text, text) IS
     'SQL expression turning a source time column into timestamptz: timestamp and date are read in the job''s time zone (internal)';
 
+-- The refresh's one pass over the states (src/score_scan.c)
+DO $do$ BEGIN
+    CREATE TYPE crm_score_scan_result AS (r_breaks float8[], f_breaks float8[], m_breaks float8[], customers bigint, candidates tid[]);
+EXCEPTION WHEN duplicate_object THEN NULL;
+END $do$;
+COMMENT ON TYPE crm_score_scan_result IS 'Result of crm_score_scan: the new quintile cut points, the customers scored, the rows whose segment may have moved';
+CREATE OR REPLACE FUNCTION crm_score_scan_transfn(internal, tid, boolean, float8, float8, float8)
+    RETURNS internal AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE;
+CREATE OR REPLACE FUNCTION crm_score_scan_finalfn(internal, float8[], float8[], float8[], float8) RETURNS crm_score_scan_result
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE;
+COMMENT ON FUNCTION crm_score_scan_transfn(internal, tid, boolean, float8, float8, float8) IS
+    'crm_score_scan transition step (internal use)';
+COMMENT ON FUNCTION crm_score_scan_finalfn(internal, float8[], float8[], float8[], float8) IS 'crm_score_scan final step (internal use)';
+REVOKE ALL ON FUNCTION crm_score_scan_transfn(internal, tid, boolean, float8, float8, float8),
+    crm_score_scan_finalfn(internal, float8[], float8[], float8[], float8) FROM PUBLIC;
+-- an ordered-set aggregate, as rfm_breaks: it collects every row and sorts
+-- what it needs itself, so it has no partial states to combine
+CREATE OR REPLACE AGGREGATE crm_score_scan(old_r_breaks float8[], old_f_breaks float8[], old_m_breaks float8[], days_since float8
+                                           ORDER BY row_id tid, changed boolean, recency float8, frequency float8, monetary float8) (
+    SFUNC = crm_score_scan_transfn,
+    STYPE = internal,
+    FINALFUNC = crm_score_scan_finalfn
+);
+COMMENT ON AGGREGATE crm_score_scan(float8[], float8[], float8[], float8 ORDER BY tid, boolean, float8, float8, float8) IS
+    'One pass of a refresh over a scored view''s states: rfm_breaks(5) of recency, frequency and monetary, and the rows that were written now or whose score crosses a cut point since the last refresh (internal use)';
+
 -- Creates what a job needs besides its state and override tables, or
 -- brings a job made by crm_ext 1.1 up to date: the pending table, the
 -- one-row meta table, the capture trigger function and triggers, and the
@@ -114,6 +140,8 @@ DECLARE
     q_pend text;
     q_meta text;
     q_fn   text;
+    q_hist text;
+    q_tot  text;
     tx     text;
     r_sc   text;
     f_sc   text;
@@ -131,6 +159,8 @@ BEGIN
     q_pend := sch || '.' || pg_catalog.quote_ident(base || '_pending');
     q_meta := sch || '.' || pg_catalog.quote_ident(base || '_meta');
     q_fn   := sch || '.' || pg_catalog.quote_ident(base || '_capture');
+    q_hist := sch || '.' || pg_catalog.quote_ident(base || '_history');
+    q_tot  := sch || '.' || pg_catalog.quote_ident(base || '_totals');
     atype  := CASE WHEN numeric_amount THEN 'pg_catalog.numeric' ELSE 'pg_catalog.float8' END;
     IF ceq IS NULL THEN
         RAISE EXCEPTION 'customer column type % has no default btree equality', ctype USING ERRCODE = 'undefined_function';
@@ -152,13 +182,43 @@ BEGIN
             case_base pg_catalog.text, cb_fields pg_catalog.text[], cb_cost pg_catalog.bool[], cb_stats @extschema@.feature_summary,
             cb_cases pg_catalog.float8[], cb_labels pg_catalog.text[], cb_group_sizes pg_catalog.int4[],
             cb_inner_weights pg_catalog.float8[], cb_group_weights pg_catalog.float8[], cb_rho pg_catalog.float8,
-            source_truncated pg_catalog.bool NOT NULL DEFAULT false)$$, q_meta);
+            source_truncated pg_catalog.bool NOT NULL DEFAULT false,
+            refresh_no pg_catalog.int8 NOT NULL DEFAULT 0, pruned_as_of pg_catalog.timestamptz)$$, q_meta);
         EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', q_meta,
             pg_catalog.format('The last refresh of %s: as_of, quintile cut points, segment grid and case base the view scores with', tgt));
         EXECUTE pg_catalog.format($$INSERT INTO %s (as_of, refreshed_at, r_breaks, f_breaks, m_breaks, segment_names, segment_grid)
                                      VALUES ($1, $2, $3, $4, $5, $6, $7)$$, q_meta)
           USING job.last_as_of, job.last_refresh, job.r_breaks, job.f_breaks, job.m_breaks, job.segment_names, job.segment_grid;
         job.meta_table := q_meta::pg_catalog.regclass;
+    END IF;
+
+    IF job.history_table IS NULL THEN
+        EXECUTE pg_catalog.format($$CREATE TABLE %s (
+            refresh_no pg_catalog.int8 NOT NULL, as_of pg_catalog.timestamptz NOT NULL, customer_id %s NOT NULL,
+            segment pg_catalog.text, value_class pg_catalog.text, monetary pg_catalog.float8,
+            prev_segment pg_catalog.text, prev_value_class pg_catalog.text, prev_monetary pg_catalog.float8)$$, q_hist, ctype);
+        EXECUTE pg_catalog.format('CREATE INDEX ON %s (customer_id, refresh_no)', q_hist);
+        EXECUTE pg_catalog.format('CREATE INDEX ON %s (refresh_no)', q_hist);
+        EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', q_hist,
+            pg_catalog.format('What each refresh of %s changed: one row per customer whose segment, value class or spend changed (NULL segment: no longer scored), with the values before; append-only, pruned after crm_score_jobs.history_retention (each customer''s last row is kept)', tgt));
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.refresh_no IS %L', q_hist, 'Number of the refresh (1, 2, ...): orders rows of the same as_of');
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.as_of IS %L', q_hist, 'as_of of that refresh');
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.segment IS %L', q_hist, 'Computed segment after the refresh (NULL: no longer scored)');
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.value_class IS %L', q_hist, 'Value class after the refresh');
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.monetary IS %L', q_hist, 'Monetary (total spend) after the refresh');
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.prev_segment IS %L', q_hist, 'Segment at the customer''s previous row (NULL: new)');
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.prev_value_class IS %L', q_hist, 'Value class at the previous row');
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.prev_monetary IS %L', q_hist, 'Monetary at the previous row');
+        job.history_table := q_hist::pg_catalog.regclass;
+    END IF;
+    IF job.totals_table IS NULL THEN
+        EXECUTE pg_catalog.format($$CREATE TABLE %s (
+            refresh_no pg_catalog.int8 NOT NULL, as_of pg_catalog.timestamptz NOT NULL, kind pg_catalog.text NOT NULL,
+            label pg_catalog.text NOT NULL, customers pg_catalog.int8 NOT NULL, monetary pg_catalog.numeric NOT NULL,
+            PRIMARY KEY (refresh_no, kind, label))$$, q_tot);
+        EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', q_tot,
+            pg_catalog.format('Customers and total spend per segment and per value class of %s after each refresh (kept up to date from the history, not from a pass over everyone)', tgt));
+        job.totals_table := q_tot::pg_catalog.regclass;
     END IF;
 
     -- Citus: a source distributed by customer gets its state, override and
@@ -179,9 +239,15 @@ BEGIN
                   USING k::pg_catalog.regclass, 'customer_id'::pg_catalog.text, job.source::pg_catalog.text;
             END IF;
         END LOOP;
-        IF NOT @extschema@.crm_citus_is_reference(job.meta_table) THEN
-            EXECUTE 'SELECT pg_catalog.create_reference_table($1)' USING job.meta_table;
+        IF @extschema@.crm_citus_dist_column(job.history_table) IS NULL THEN
+            EXECUTE 'SELECT pg_catalog.create_distributed_table($1, $2, colocate_with => $3)'
+              USING job.history_table, 'customer_id'::pg_catalog.text, job.source::pg_catalog.text;
         END IF;
+        FOREACH k IN ARRAY ARRAY[job.meta_table::text, job.totals_table::text] LOOP
+            IF NOT @extschema@.crm_citus_is_reference(k::pg_catalog.regclass) THEN
+                EXECUTE 'SELECT pg_catalog.create_reference_table($1)' USING k::pg_catalog.regclass;
+            END IF;
+        END LOOP;
         PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', 'on', true);
     END IF;
 
@@ -350,6 +416,19 @@ BEGIN
         LEFT JOIN %4$s o ON o.customer_id %9$s d.customer_id
         WHERE (f.r).frequency IS NOT NULL$$,
         tgt, job.data_table, job.meta_table, job.override_table, r_sc, f_sc, m_sc, seg, ceq);
+    -- the moves of every refresh, for a BI tool to pivot
+    EXECUTE pg_catalog.format($$CREATE OR REPLACE VIEW %1$s AS
+        SELECT h.refresh_no, h.as_of, 'segment'::pg_catalog.text AS kind, h.prev_segment AS from_label, h.segment AS to_label,
+               pg_catalog.count(*) AS customers, pg_catalog.sum(h.prev_monetary) AS revenue_before,
+               pg_catalog.sum(h.monetary) AS revenue_after
+        FROM %2$s h WHERE h.prev_segment IS DISTINCT FROM h.segment GROUP BY h.refresh_no, h.as_of, h.prev_segment, h.segment
+        UNION ALL
+        SELECT h.refresh_no, h.as_of, 'value_class'::pg_catalog.text, h.prev_value_class, h.value_class,
+               pg_catalog.count(*), pg_catalog.sum(h.prev_monetary), pg_catalog.sum(h.monetary)
+        FROM %2$s h WHERE h.prev_value_class IS DISTINCT FROM h.value_class GROUP BY h.refresh_no, h.as_of, h.prev_value_class, h.value_class$$,
+        sch || '.' || pg_catalog.quote_ident(base || '_moves'), job.history_table);
+    EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', sch || '.' || pg_catalog.quote_ident(base || '_moves'),
+        pg_catalog.format('Customers who moved segment or value class at each refresh of %s, with their spend before and after (from the history)', tgt));
     RETURN job;
 END
 $fn$;
@@ -449,10 +528,11 @@ BEGIN
             HINT = pg_catalog.format('Use another name, or run SELECT %s.crm_score_drop(%L) first.', '@extschema@', q_target);
     END IF;
     FOREACH rel IN ARRAY ARRAY[q_target, q_data, q_over, sch || pg_catalog.quote_ident(nm || '_pending'),
-                               sch || pg_catalog.quote_ident(nm || '_meta')] LOOP
+                               sch || pg_catalog.quote_ident(nm || '_meta'), sch || pg_catalog.quote_ident(nm || '_history'),
+                               sch || pg_catalog.quote_ident(nm || '_totals'), sch || pg_catalog.quote_ident(nm || '_moves')] LOOP
         IF pg_catalog.to_regclass(rel) IS NOT NULL THEN
             RAISE EXCEPTION 'relation % already exists', rel USING ERRCODE = 'duplicate_table',
-                DETAIL = pg_catalog.format('A scored view %s needs the names %s, %s_data, %s_overrides, %s_pending and %s_meta.', q_target, nm, nm, nm, nm, nm),
+                DETAIL = pg_catalog.format('A scored view %s needs the names %s and %s_ followed by data, overrides, pending, meta, history, totals and moves.', q_target, nm, nm),
                 HINT = 'Choose another name for the scored view, or drop that relation.';
         END IF;
     END LOOP;
@@ -536,7 +616,13 @@ BEGIN
     job := @extschema@.crm_score_install(job, true);
     t := q_target::pg_catalog.regclass;
     job.target := t;
-    INSERT INTO @extschema@.crm_score_jobs SELECT job.*;
+    -- (owner, retention and keep_history take their column defaults)
+    INSERT INTO @extschema@.crm_score_jobs (target, data_table, override_table, source, customer_col, time_col, amount_col,
+                                            segment_map, target_name, pending_table, meta_table, capture_function, time_type,
+                                            time_zone, history_table, totals_table)
+    VALUES (job.target, job.data_table, job.override_table, job.source, job.customer_col, job.time_col, job.amount_col,
+            job.segment_map, job.target_name, job.pending_table, job.meta_table, job.capture_function, job.time_type,
+            job.time_zone, job.history_table, job.totals_table);
 
     EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', t,
                    pg_catalog.format('RFM scores of the customers in %s as of the last refresh (CALL %s.crm_refresh_scores(%L))', source, '@extschema@', t::text));
@@ -584,6 +670,74 @@ AS $$ SELECT @extschema@.crm_score_setup_named(target, @extschema@.crm_creation_
 COMMENT ON FUNCTION crm_score_setup(text, regclass, name, name, name, text, text) IS
     'Creates a scored view (with column comments) over a transactions table, with its state, override, pending and meta tables and the triggers that capture new, changed and deleted rows; the caller owns them all and refreshes run as the caller. time_zone (default: the session''s) is the zone a timestamp or date time column is read in';
 
+-- Records in a scored view's history who moved (segment, value class) or
+-- changed spend, as the view shows them now, against each customer's last
+-- row; everyone = false looks only at the candidate rows (crm_score_scan)
+-- and the recomputed customers (ids).  Then the totals of this refresh.
+-- Returns the rows written.  Runs as the owner, inside a refresh or a case
+-- base build.
+CREATE OR REPLACE FUNCTION crm_score_record_history(job crm_score_jobs, d timestamptz, everyone boolean, cand tid[], ids text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    ctype      text := (SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a
+                        WHERE a.attrelid = job.data_table AND a.attname = 'customer_id');
+    ceq        text := @extschema@.crm_eq_operator((SELECT a.atttypid::regtype FROM pg_catalog.pg_attribute a
+                        WHERE a.attrelid = job.data_table AND a.attname = 'customer_id'));
+    refresh_no bigint;
+    n_hist     bigint;
+BEGIN
+    IF pg_catalog.to_regrole(CURRENT_USER::text) <> job.owner THEN
+        RAISE EXCEPTION 'the history of % is written as its owner %', job.target, job.owner USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF NOT job.keep_history OR job.history_table IS NULL THEN
+        RETURN 0;
+    END IF;
+    EXECUTE pg_catalog.format('UPDATE %s SET refresh_no = refresh_no + 1 RETURNING refresh_no', job.meta_table) INTO refresh_no;
+    EXECUTE pg_catalog.format($$
+        WITH cur AS (SELECT v.customer_id, v.computed_segment AS segment, v.value_class, v.monetary FROM %1$s v
+                     WHERE $3 OR v.customer_id IN (SELECT s.customer_id FROM %2$s s WHERE s.ctid OPERATOR(pg_catalog.=) ANY ($4))),
+             gone AS (SELECT i.c AS customer_id FROM pg_catalog.unnest(($5)::%5$s[]) i(c)
+                      WHERE NOT EXISTS (SELECT 1 FROM cur WHERE cur.customer_id %4$s i.c)
+                      UNION
+                      SELECT h.customer_id FROM %3$s h WHERE $3 AND NOT EXISTS (SELECT 1 FROM cur WHERE cur.customer_id %4$s h.customer_id)),
+             now AS (SELECT * FROM cur UNION ALL SELECT g.customer_id, NULL, NULL, NULL FROM gone g),
+             last AS (SELECT DISTINCT ON (h.customer_id) h.customer_id, h.segment, h.value_class, h.monetary
+                      FROM %3$s h WHERE h.customer_id IN (SELECT now.customer_id FROM now)
+                      ORDER BY h.customer_id, h.refresh_no DESC)
+        INSERT INTO %3$s (refresh_no, as_of, customer_id, segment, value_class, monetary, prev_segment, prev_value_class, prev_monetary)
+        SELECT $1, $2, now.customer_id, now.segment, now.value_class, now.monetary, last.segment, last.value_class, last.monetary
+        FROM now LEFT JOIN last ON last.customer_id %4$s now.customer_id
+        WHERE ROW(now.segment, now.value_class, now.monetary) IS DISTINCT FROM ROW(last.segment, last.value_class, last.monetary)
+          AND NOT (last.customer_id IS NULL AND now.segment IS NULL)$$,
+        job.target, job.data_table, job.history_table, ceq, ctype)
+      USING refresh_no, d, everyone, cand, ids;
+    GET DIAGNOSTICS n_hist = ROW_COUNT;
+    -- totals per segment and per value class: the last ones plus this
+    -- refresh's moves, so a moves report needs no snapshot of everyone
+    EXECUTE pg_catalog.format($$
+        INSERT INTO %2$s (refresh_no, as_of, kind, label, customers, monetary)
+        SELECT $1, $2, x.kind, x.label, pg_catalog.sum(x.n), pg_catalog.sum(x.m) FROM (
+            SELECT t.kind, t.label, t.customers AS n, t.monetary AS m FROM %2$s t
+             WHERE t.refresh_no OPERATOR(pg_catalog.=) (SELECT pg_catalog.max(t2.refresh_no) FROM %2$s t2
+                                                         WHERE t2.refresh_no OPERATOR(pg_catalog.<) $1)
+            UNION ALL SELECT 'segment', h.prev_segment, -1, -(h.prev_monetary)::pg_catalog.numeric FROM %1$s h
+             WHERE h.refresh_no OPERATOR(pg_catalog.=) $1 AND h.prev_segment IS NOT NULL
+            UNION ALL SELECT 'segment', h.segment, 1, (h.monetary)::pg_catalog.numeric FROM %1$s h
+             WHERE h.refresh_no OPERATOR(pg_catalog.=) $1 AND h.segment IS NOT NULL
+            UNION ALL SELECT 'value_class', h.prev_value_class, -1, -(h.prev_monetary)::pg_catalog.numeric FROM %1$s h
+             WHERE h.refresh_no OPERATOR(pg_catalog.=) $1 AND h.prev_value_class IS NOT NULL
+            UNION ALL SELECT 'value_class', h.value_class, 1, (h.monetary)::pg_catalog.numeric FROM %1$s h
+             WHERE h.refresh_no OPERATOR(pg_catalog.=) $1 AND h.value_class IS NOT NULL) x
+        GROUP BY x.kind, x.label HAVING pg_catalog.sum(x.n) OPERATOR(pg_catalog.<>) 0$$,
+        job.history_table, job.totals_table) USING refresh_no, d;
+    RETURN n_hist;
+END
+$fn$;
+COMMENT ON FUNCTION crm_score_record_history(crm_score_jobs, timestamptz, boolean, tid[], text) IS
+    'Writes a scored view''s history and totals for what changed since the last recorded point (internal: called by a refresh and by a case base build, as the owner)';
+
 -- The refresh proper, run as the job's owner by crm_refresh_scores.
 CREATE OR REPLACE FUNCTION crm_refresh_apply(target regclass, as_of timestamptz, full_rebuild boolean) RETURNS void
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
@@ -609,6 +763,11 @@ DECLARE
     map_max  int;
     col      record;
     problem  text;
+    cand     tid[];
+    everyone boolean;
+    refresh_no bigint;
+    n_hist   bigint;
+    pruned   timestamptz;
 BEGIN
     -- one refresh of a view at a time; a failure anywhere rolls all of it back
     SELECT * INTO job FROM @extschema@.crm_score_jobs j WHERE j.target = crm_refresh_apply.target FOR UPDATE;
@@ -676,6 +835,7 @@ BEGIN
         job.target_name := coalesce(job.target_name, target::text);
         job := @extschema@.crm_score_install(job, true);
         UPDATE @extschema@.crm_score_jobs j SET pending_table = job.pending_table, meta_table = job.meta_table,
+               history_table = job.history_table, totals_table = job.totals_table,
                capture_function = job.capture_function, time_type = job.time_type, time_zone = job.time_zone,
                target_name = job.target_name
          WHERE j.target = crm_refresh_apply.target;
@@ -734,6 +894,9 @@ BEGIN
     END IF;
 
     IF @extschema@.crm_citus_dist_column(job.source) IS NOT NULL THEN
+        -- (one connection per worker: the history statement reads what the
+        -- load statements wrote in this transaction)
+        PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
         -- Citus: statements run shard by shard on the workers, each with
         -- snapshots of its own, so what needs the source and the pending
         -- table to agree (a rebuild, customers to recompute) holds writers
@@ -827,12 +990,30 @@ BEGIN
         GET DIAGNOSTICS changed = ROW_COUNT;
     END IF;
 
-    -- tie-aware quintile cut points over every customer as of the date
-    EXECUTE pg_catalog.format($$SELECT @extschema@.rfm_breaks(5) WITHIN GROUP (ORDER BY @extschema@.rfm_state_recency(s.state, $1)),
-                            @extschema@.rfm_breaks(5) WITHIN GROUP (ORDER BY (@extschema@.rfm_state_frequency(s.state))::pg_catalog.float8),
-                            @extschema@.rfm_breaks(5) WITHIN GROUP (ORDER BY @extschema@.rfm_state_monetary(s.state)), pg_catalog.count(*)
-                     FROM %s s WHERE @extschema@.rfm_state_frequency(s.state) IS NOT NULL$$, job.data_table)
-      INTO br, bf, bm, n USING d;
+    -- tie-aware quintile cut points over every customer as of the date, and
+    -- (locally) the rows whose segment may have moved since the last
+    -- refresh: written now (xmin is this transaction), or with a score that
+    -- crosses a cut point between the two dates (crm_score_scan)
+    IF @extschema@.crm_citus_dist_column(job.source) IS NULL THEN
+        EXECUTE pg_catalog.format($$SELECT (x).r_breaks, (x).f_breaks, (x).m_breaks, coalesce((x).customers, 0), (x).candidates
+            FROM (SELECT @extschema@.crm_score_scan($2, $3, $4, $5) WITHIN GROUP (ORDER BY s.ctid,
+                         s.xmin OPERATOR(pg_catalog.=) pg_catalog.xid(pg_catalog.pg_current_xact_id()),
+                         @extschema@.rfm_state_recency(s.state, $1), (@extschema@.rfm_state_frequency(s.state))::pg_catalog.float8,
+                         @extschema@.rfm_state_monetary(s.state)) AS x
+                  FROM %s s WHERE @extschema@.rfm_state_frequency(s.state) IS NOT NULL) q$$, job.data_table)
+          INTO br, bf, bm, n, cand
+          USING d, CASE WHEN NOT rebuild THEN job.r_breaks END, CASE WHEN NOT rebuild THEN job.f_breaks END,
+                CASE WHEN NOT rebuild THEN job.m_breaks END,
+                pg_catalog.date_part('epoch', d - job.last_as_of) / 86400.0;
+    ELSE
+        -- (Citus: row ids are per shard; every customer is a candidate)
+        EXECUTE pg_catalog.format($$SELECT @extschema@.rfm_breaks(5) WITHIN GROUP (ORDER BY @extschema@.rfm_state_recency(s.state, $1)),
+                                @extschema@.rfm_breaks(5) WITHIN GROUP (ORDER BY (@extschema@.rfm_state_frequency(s.state))::pg_catalog.float8),
+                                @extschema@.rfm_breaks(5) WITHIN GROUP (ORDER BY @extschema@.rfm_state_monetary(s.state)), pg_catalog.count(*)
+                         FROM %s s WHERE @extschema@.rfm_state_frequency(s.state) IS NOT NULL$$, job.data_table)
+          INTO br, bf, bm, n USING d;
+        cand := NULL;
+    END IF;
 
     IF job.segment_map IS NOT NULL THEN
         SELECT sm.max_score INTO map_max FROM @extschema@.rfm_segment_maps sm WHERE sm.map_name = job.segment_map;
@@ -859,10 +1040,41 @@ BEGIN
                                    segment_names = $5, segment_grid = $6$$, job.meta_table)
       USING d, br, bf, bm, seg_names, grid;
     -- and the case base as it is now
-    PERFORM @extschema@.crm_score_use_case_base(target, job.case_base);
+    PERFORM @extschema@.crm_score_use_case_base(target, job.case_base, false);
+
+    -- history: who moved (segment, value class) or changed spend, as the
+    -- view now shows them against the last recorded row of each customer.
+    -- Only the candidates are looked at, unless the cut points or the grid
+    -- could move everyone, a rebuild happened, or value classes (which
+    -- drift with time for everyone) are shown.
+    everyone := rebuild OR cand IS NULL OR job.case_base IS NOT NULL
+                OR seg_names IS DISTINCT FROM job.segment_names OR grid IS DISTINCT FROM job.segment_grid;
+    IF rebuild AND job.last_as_of IS NOT NULL AND d < job.last_as_of THEN
+        -- a rebuild to an earlier date: what history said after it no longer holds
+        EXECUTE pg_catalog.format('DELETE FROM %s h WHERE h.as_of OPERATOR(pg_catalog.>) $1', job.history_table) USING d;
+        EXECUTE pg_catalog.format('DELETE FROM %s t WHERE t.as_of OPERATOR(pg_catalog.>) $1', job.totals_table) USING d;
+    END IF;
+    n_hist := @extschema@.crm_score_record_history(job, d, everyone, cand, ids);
+    -- retention: rows older than the window go, but each customer's last one
+    -- stays (it is what the next refresh compares with)
+    -- (at most once per 30 days of as_of: the rows kept are read each time)
+    EXECUTE pg_catalog.format('SELECT m.pruned_as_of FROM %s m', job.meta_table) INTO pruned;
+    IF job.history_retention IS NOT NULL AND (pruned IS NULL OR d - pruned > interval '30 days') THEN
+        EXECUTE pg_catalog.format('UPDATE %s SET pruned_as_of = $1', job.meta_table) USING d;
+        EXECUTE pg_catalog.format($$DELETE FROM %1$s h WHERE h.as_of OPERATOR(pg_catalog.<) $1
+                                      AND EXISTS (SELECT 1 FROM %1$s l WHERE l.customer_id %2$s h.customer_id
+                                                  AND l.refresh_no OPERATOR(pg_catalog.>) h.refresh_no)$$, job.history_table, ceq)
+          USING d - job.history_retention;
+        EXECUTE pg_catalog.format($$DELETE FROM %1$s t WHERE t.as_of OPERATOR(pg_catalog.<) $1
+                                      AND t.refresh_no OPERATOR(pg_catalog.<) (SELECT pg_catalog.max(t2.refresh_no) FROM %1$s t2
+                                                                                WHERE t2.as_of OPERATOR(pg_catalog.<) $1)$$, job.totals_table)
+          USING d - job.history_retention;
+    END IF;
+
     UPDATE @extschema@.crm_score_jobs j SET loaded_through = d, last_as_of = d, last_refresh = pg_catalog.now(),
            r_breaks = br, f_breaks = bf, m_breaks = bm, segment_names = seg_names, segment_grid = grid,
-           last_changed_customers = changed, last_customers = n, last_duration = pg_catalog.clock_timestamp() - started
+           last_changed_customers = changed, last_customers = n, last_history_rows = n_hist,
+           last_duration = pg_catalog.clock_timestamp() - started
      WHERE j.target = crm_refresh_apply.target;
 END
 $fn$;
@@ -872,7 +1084,7 @@ COMMENT ON FUNCTION crm_refresh_apply(regclass, timestamptz, boolean) IS
 -- Copies a case base into a scored view's meta table and records it in the
 -- job: the view classifies with that copy until the next refresh (or the
 -- next build), so its readers need no rights on crm_case_bases.
-CREATE OR REPLACE FUNCTION crm_score_use_case_base(target regclass, case_base text) RETURNS void
+CREATE OR REPLACE FUNCTION crm_score_use_case_base(target regclass, case_base text, record boolean DEFAULT true) RETURNS void
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
@@ -894,10 +1106,15 @@ BEGIN
       USING case_base, cb.fields, cb.cost, cb.stats, cb.cases, cb.labels, cb.group_sizes, cb.inner_weights, cb.group_weights, cb.rho;
     UPDATE @extschema@.crm_score_jobs j SET case_base = crm_score_use_case_base.case_base
      WHERE j.target = crm_score_use_case_base.target AND j.case_base IS DISTINCT FROM crm_score_use_case_base.case_base;
+    -- new value classes for everyone: a point of the history of its own
+    IF record AND job.last_as_of IS NOT NULL THEN
+        job.case_base := case_base;
+        PERFORM @extschema@.crm_score_record_history(job, job.last_as_of, true, NULL::tid[], NULL::text);
+    END IF;
 END
 $fn$;
-COMMENT ON FUNCTION crm_score_use_case_base(regclass, text) IS
-    'Makes a scored view classify with a case base (NULL: none): copies it into the view''s meta table and records it in the job; crm_case_base_build and every refresh call it';
+COMMENT ON FUNCTION crm_score_use_case_base(regclass, text, boolean) IS
+    'Makes a scored view classify with a case base (NULL: none): copies it into the view''s meta table, records it in the job and (record) writes the new value classes to the history; crm_case_base_build and every refresh call it';
 
 CREATE OR REPLACE PROCEDURE crm_refresh_scores(target regclass, as_of timestamptz DEFAULT NULL, full_rebuild boolean DEFAULT false)
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
@@ -941,11 +1158,19 @@ BEGIN
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = job.target) THEN
         EXECUTE pg_catalog.format('DROP VIEW %s', job.target);
     END IF;
+    -- the moves view over the history
+    FOR t IN SELECT DISTINCT r.ev_class::pg_catalog.regclass FROM pg_catalog.pg_depend dp
+             JOIN pg_catalog.pg_rewrite r ON r.oid = dp.objid AND dp.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+             JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
+             WHERE dp.refobjid = job.history_table AND c.relname = pg_catalog.left(
+                   (SELECT c2.relname FROM pg_catalog.pg_class c2 WHERE c2.oid = job.data_table), -5) || '_moves' LOOP
+        EXECUTE pg_catalog.format('DROP VIEW %s', t);
+    END LOOP;
     -- the trigger function with CASCADE takes the source's capture triggers
     IF job.capture_function IS NOT NULL AND EXISTS (SELECT 1 FROM pg_catalog.pg_proc p WHERE p.oid = job.capture_function) THEN
         EXECUTE pg_catalog.format('DROP FUNCTION %s CASCADE', job.capture_function);
     END IF;
-    FOREACH t IN ARRAY ARRAY[job.data_table, job.pending_table, job.meta_table,
+    FOREACH t IN ARRAY ARRAY[job.data_table, job.pending_table, job.meta_table, job.history_table, job.totals_table,
                              CASE WHEN NOT keep_overrides THEN job.override_table END] LOOP
         IF t IS NOT NULL AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = t) THEN
             EXECUTE pg_catalog.format('DROP TABLE %s', t);
@@ -993,3 +1218,90 @@ COMMENT ON COLUMN crm_scored_views.customers IS 'Customers scored by the last re
 COMMENT ON COLUMN crm_scored_views.last_duration IS 'How long the last refresh took';
 COMMENT ON COLUMN crm_scored_views.needs_first_1_2_refresh IS 'Set up by crm_ext 1.1 and not refreshed since: its next refresh adds the capture triggers and rebuilds it';
 GRANT SELECT ON crm_scored_views TO PUBLIC;
+
+-- Who moved between two refreshes: a transition matrix of segments (or
+-- value classes) with the customers and their spend before and after.
+-- Customers who changed in between are read from the history; everyone
+-- else stayed where the totals of the earlier refresh put them, with the
+-- same spend, so no snapshot of every customer is needed.  NULL labels:
+-- not scored at that refresh (new customers come from NULL, customers no
+-- longer scored go to NULL).
+CREATE OR REPLACE FUNCTION crm_moves(target regclass, kind text, from_as_of timestamptz, to_as_of timestamptz)
+RETURNS TABLE (from_label text, to_label text, customers bigint, revenue_before float8, revenue_after float8)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    job  @extschema@.crm_score_jobs;
+    f    bigint;
+    t    bigint;
+    col  text := CASE WHEN kind = 'segment' THEN 'segment' WHEN kind = 'value_class' THEN 'value_class' END;
+    pruned timestamptz;
+BEGIN
+    IF col IS NULL THEN
+        RAISE EXCEPTION 'kind must be segment or value_class, got "%"', kind USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT * INTO job FROM @extschema@.crm_score_jobs j WHERE j.target = crm_moves.target;
+    IF NOT FOUND OR job.history_table IS NULL THEN
+        RAISE EXCEPTION '% is not a scored view with a history', target USING ERRCODE = 'undefined_object',
+            HINT = 'Set it up with crm_score_setup() and refresh it (views set up by 1.1 get a history at their first 1.2 refresh).';
+    END IF;
+    EXECUTE pg_catalog.format('SELECT pg_catalog.max(t.refresh_no) FROM %s t WHERE t.as_of OPERATOR(pg_catalog.<=) $1', job.totals_table)
+      INTO f USING from_as_of;
+    EXECUTE pg_catalog.format('SELECT pg_catalog.max(t.refresh_no) FROM %s t WHERE t.as_of OPERATOR(pg_catalog.<=) $1', job.totals_table)
+      INTO t USING to_as_of;
+    IF f IS NULL OR t IS NULL THEN
+        RAISE EXCEPTION 'no refresh of % as of % or earlier is recorded', target, least(from_as_of, to_as_of)
+            USING ERRCODE = 'no_data_found', HINT = 'SELECT DISTINCT as_of FROM the view''s _totals table lists the refreshes recorded.';
+    ELSIF t < f THEN
+        RAISE EXCEPTION 'to_as_of % is before from_as_of %', to_as_of, from_as_of USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    EXECUTE pg_catalog.format('SELECT m.pruned_as_of - $1 FROM %s m', job.meta_table) INTO pruned USING job.history_retention;
+    IF pruned IS NOT NULL AND from_as_of < pruned THEN
+        RAISE EXCEPTION 'the history of % before % has been pruned', target, pruned USING ERRCODE = 'no_data_found',
+            HINT = 'Raise crm_score_jobs.history_retention to keep more.';
+    END IF;
+    RETURN QUERY EXECUTE pg_catalog.format($$
+        WITH m AS (SELECT DISTINCT h.customer_id FROM %1$s h
+                   WHERE h.refresh_no OPERATOR(pg_catalog.>) $1 AND h.refresh_no OPERATOR(pg_catalog.<=) $2),
+             a AS (SELECT DISTINCT ON (h.customer_id) h.customer_id, h.%3$I AS lab, h.monetary FROM %1$s h
+                   WHERE h.customer_id IN (SELECT m.customer_id FROM m) AND h.refresh_no OPERATOR(pg_catalog.<=) $1
+                   ORDER BY h.customer_id, h.refresh_no DESC),
+             b AS (SELECT DISTINCT ON (h.customer_id) h.customer_id, h.%3$I AS lab, h.monetary FROM %1$s h
+                   WHERE h.customer_id IN (SELECT m.customer_id FROM m) AND h.refresh_no OPERATOR(pg_catalog.<=) $2
+                   ORDER BY h.customer_id, h.refresh_no DESC),
+             p AS (SELECT a.lab AS l_from, b.lab AS l_to, (a.monetary)::pg_catalog.numeric AS m_from,
+                          (b.monetary)::pg_catalog.numeric AS m_to
+                   FROM b LEFT JOIN a ON a.customer_id %4$s b.customer_id),
+             lf AS (SELECT p.l_from, pg_catalog.count(*) AS n, pg_catalog.sum(p.m_from) AS m FROM p
+                    WHERE p.l_from IS NOT NULL GROUP BY p.l_from),
+             x AS (SELECT p.l_from, p.l_to, 1::pg_catalog.int8 AS n, p.m_from AS mf, p.m_to AS mt FROM p
+                   WHERE p.l_from IS NOT NULL OR p.l_to IS NOT NULL
+                   UNION ALL
+                   SELECT tt.label, tt.label, tt.customers OPERATOR(pg_catalog.-) coalesce(lf.n, 0),
+                          tt.monetary OPERATOR(pg_catalog.-) coalesce(lf.m, 0), tt.monetary OPERATOR(pg_catalog.-) coalesce(lf.m, 0)
+                   FROM %2$s tt LEFT JOIN lf ON lf.l_from OPERATOR(pg_catalog.=) tt.label
+                   WHERE tt.refresh_no OPERATOR(pg_catalog.=) $1 AND tt.kind OPERATOR(pg_catalog.=) $3)
+        SELECT x.l_from, x.l_to, (pg_catalog.sum(x.n))::pg_catalog.int8, (pg_catalog.sum(x.mf))::pg_catalog.float8,
+               (pg_catalog.sum(x.mt))::pg_catalog.float8
+        FROM x GROUP BY x.l_from, x.l_to HAVING pg_catalog.sum(x.n) OPERATOR(pg_catalog.>) 0
+        ORDER BY x.l_from NULLS FIRST, x.l_to NULLS FIRST$$, job.history_table, job.totals_table, col, @extschema@.crm_eq_operator(
+            (SELECT a.atttypid::regtype FROM pg_catalog.pg_attribute a WHERE a.attrelid = job.history_table AND a.attname = 'customer_id')))
+      USING f, t, kind;
+END
+$fn$;
+COMMENT ON FUNCTION crm_moves(regclass, text, timestamptz, timestamptz) IS
+    'Transition matrix of a scored view between the refreshes as of two dates (the last at or before each): kind segment or value_class; customers and spend (monetary) before and after per (from, to) pair; NULL: not scored at that refresh. Reads the view''s history and totals tables (the caller needs SELECT on them)';
+
+CREATE OR REPLACE FUNCTION crm_segment_moves(target regclass, from_as_of timestamptz, to_as_of timestamptz)
+RETURNS TABLE (from_segment text, to_segment text, customers bigint, revenue_before float8, revenue_after float8)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT * FROM @extschema@.crm_moves(target, 'segment'::pg_catalog.text, from_as_of, to_as_of) $$;
+COMMENT ON FUNCTION crm_segment_moves(regclass, timestamptz, timestamptz) IS
+    'Segment transition matrix of a scored view between two refreshes (crm_moves with kind segment)';
+
+CREATE OR REPLACE FUNCTION crm_value_class_moves(target regclass, from_as_of timestamptz, to_as_of timestamptz)
+RETURNS TABLE (from_class text, to_class text, customers bigint, revenue_before float8, revenue_after float8)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT * FROM @extschema@.crm_moves(target, 'value_class'::pg_catalog.text, from_as_of, to_as_of) $$;
+COMMENT ON FUNCTION crm_value_class_moves(regclass, timestamptz, timestamptz) IS
+    'Value class transition matrix of a scored view between two refreshes (crm_moves with kind value_class)';

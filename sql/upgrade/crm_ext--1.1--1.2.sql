@@ -19,7 +19,12 @@ ALTER TABLE crm_score_jobs
     ADD COLUMN meta_table regclass,
     ADD COLUMN capture_function regprocedure,
     ADD COLUMN time_type regtype,
-    ADD COLUMN time_zone text;
+    ADD COLUMN time_zone text,
+    ADD COLUMN history_table regclass,
+    ADD COLUMN totals_table regclass,
+    ADD COLUMN history_retention interval DEFAULT '400 days',
+    ADD COLUMN last_history_rows bigint,
+    ADD COLUMN keep_history boolean NOT NULL DEFAULT true;
 UPDATE crm_score_jobs j
    SET owner = coalesce((SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = j.target),
                         (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = j.data_table),
@@ -48,6 +53,16 @@ COMMENT ON COLUMN crm_score_jobs.time_type IS
     'Type of the time column at setup: a refresh refuses when it changed';
 COMMENT ON COLUMN crm_score_jobs.time_zone IS
     'Time zone that timestamp and date source columns are read in, fixed at setup: refreshes give the same answer whatever their session TimeZone';
+COMMENT ON COLUMN crm_score_jobs.history_table IS
+    'Append-only history of the view: who moved segment or value class, or changed spend, at each refresh';
+COMMENT ON COLUMN crm_score_jobs.totals_table IS
+    'Customers and spend per segment and value class after each refresh';
+COMMENT ON COLUMN crm_score_jobs.history_retention IS
+    'How long history rows are kept (each customer''s last row always is); NULL keeps everything';
+COMMENT ON COLUMN crm_score_jobs.last_history_rows IS
+    'History rows the last refresh wrote';
+COMMENT ON COLUMN crm_score_jobs.keep_history IS
+    'Whether refreshes write the history and totals (crm_segment_moves reads them)';
 
 CREATE OR REPLACE FUNCTION crm_owned_by(rel regclass, owner regrole) RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
@@ -61,7 +76,8 @@ CREATE POLICY crm_score_jobs_owner ON crm_score_jobs
     WITH CHECK (pg_catalog.pg_has_role(owner, 'MEMBER')
                 AND @extschema@.crm_owned_by(target, owner) AND @extschema@.crm_owned_by(data_table, owner)
                 AND @extschema@.crm_owned_by(override_table, owner) AND @extschema@.crm_owned_by(pending_table, owner)
-                AND @extschema@.crm_owned_by(meta_table, owner)
+                AND @extschema@.crm_owned_by(meta_table, owner) AND @extschema@.crm_owned_by(history_table, owner)
+                AND @extschema@.crm_owned_by(totals_table, owner)
                 AND (capture_function IS NULL OR EXISTS (SELECT 1 FROM pg_catalog.pg_proc p
                      WHERE p.oid OPERATOR(pg_catalog.=) capture_function AND p.proowner OPERATOR(pg_catalog.=) owner)));
 CREATE POLICY crm_score_jobs_reader ON crm_score_jobs FOR SELECT
