@@ -43,7 +43,7 @@ $(INSTALL_SQL): $(SQL_SRC) crm_ext.control
 $(UPGRADE_SQL): sql/upgrade/$(EXTENSION)--$(PREV_VERSION)--$(EXTVERSION).sql $(NEW_IN_VERSION) crm_ext.control
 	cat sql/upgrade/$(EXTENSION)--$(PREV_VERSION)--$(EXTVERSION).sql $(NEW_IN_VERSION) > $@
 
-.PHONY: test demo bench deps
+.PHONY: test demo bench deps dist
 deps:
 	bash .ci/deps.sh
 
@@ -59,3 +59,10 @@ demo:
 bench:
 	bash .ci/deps.sh bench
 	bash .ci/with_server.sh bash bench/run.sh
+
+# make dist: the PGXN archive of the committed tree (the 1.2 install script
+# is generated from sql/src/ by the build, so it is not in the archive)
+DIST_VERSION = $(shell sed -n 's/^ *"version": "\([0-9.]*\)",*/\1/p' META.json | head -1)
+dist:
+	git archive --format zip --prefix=crm_ext-$(DIST_VERSION)/ -o crm_ext-$(DIST_VERSION).zip HEAD
+	@echo crm_ext-$(DIST_VERSION).zip

@@ -48,15 +48,22 @@ crm_ext_schema(FunctionCallInfo fcinfo)
 	return quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)));
 }
 
+/* PostgreSQL 17 moved the local transaction id into MyProc->vxid. */
+#if PG_VERSION_NUM >= 170000
+#define CRM_MY_LXID (MyProc->vxid.lxid)
+#else
+#define CRM_MY_LXID (MyProc->lxid)
+#endif
+
 void
 crm_stamp_now(CrmReadStamp *stamp)
 {
-	stamp->lxid = MyProc->lxid;
+	stamp->lxid = CRM_MY_LXID;
 	stamp->cid = GetCurrentCommandId(false);
 }
 
 bool
 crm_stamp_current(const CrmReadStamp *stamp)
 {
-	return stamp->lxid == MyProc->lxid && stamp->cid == GetCurrentCommandId(false);
+	return stamp->lxid == CRM_MY_LXID && stamp->cid == GetCurrentCommandId(false);
 }

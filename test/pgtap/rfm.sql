@@ -160,9 +160,14 @@ SELECT is((SELECT count(*) FROM merged WHERE (rfm_final(st, '2025-01-01')).recen
 -- text and binary round trips
 SELECT is((SELECT count(*) FROM merged WHERE st::text::rfm_state::text <> st::text), 0::bigint, 'text output/input round-trips');
 CREATE TABLE bin_out AS SELECT customer, st FROM merged;
-COPY bin_out TO '/tmp/crm_ext_rfm_state.bin' WITH (FORMAT binary);
+-- the file goes in the server's own data directory, never a shared /tmp name
 CREATE TABLE bin_in (LIKE bin_out);
-COPY bin_in FROM '/tmp/crm_ext_rfm_state.bin' WITH (FORMAT binary);
+DO $$
+DECLARE f text := pg_catalog.current_setting('data_directory') || '/crm_ext_rfm_state.bin';
+BEGIN
+    EXECUTE pg_catalog.format('COPY bin_out TO %L WITH (FORMAT binary)', f);
+    EXECUTE pg_catalog.format('COPY bin_in FROM %L WITH (FORMAT binary)', f);
+END $$;
 SELECT is((SELECT count(*) FROM bin_in i JOIN bin_out o USING (customer) WHERE i.st::text = o.st::text), (SELECT count(*) FROM bin_out),
           'binary send/receive round-trips');
 

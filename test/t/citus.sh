@@ -7,11 +7,11 @@
 # Skipped when the citus extension is not installed (it is not a Debian
 # package; install it yourself to run this test).
 set -uo pipefail
-if [ ! -f "$(/usr/lib/postgresql/15/bin/pg_config --sharedir)/extension/citus.control" ]; then
+if [ ! -f "$("${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}" --sharedir)/extension/citus.control" ]; then
     echo "1..0 # SKIP citus is not installed"
     exit 0
 fi
-BIN=/usr/lib/postgresql/15/bin
+BIN=$("${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}" --bindir)
 tmp=$(mktemp -d /tmp/crm_citus.XXXXXX)
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 [ "$(id -u)" = 0 ] && chown postgres "$tmp"

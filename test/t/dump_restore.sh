@@ -22,9 +22,10 @@ UPDATE anp_node_judgments SET judgment = 5
  WHERE model = 'rfm_weights' AND wrt = 'goal' AND row_node = 'F' AND col_node = 'R';
 SQL
 before=$(q crm_dump_src -c "SELECT md5(string_agg(st::text, ',' ORDER BY customer)) FROM states")
-pg_dump -d crm_dump_src > /tmp/crm_dump.sql 2>/tmp/crm_dump.err
+dumpdir=$(mktemp -d); trap 'rm -rf "$dumpdir"' EXIT
+pg_dump -d crm_dump_src > "$dumpdir/dump.sql" 2>"$dumpdir/dump.err"
 check "pg_dump succeeds" 0 $?
-psql -qX -v ON_ERROR_STOP=1 -d crm_dump_dst -f /tmp/crm_dump.sql >/tmp/crm_restore.log 2>&1
+psql -qX -v ON_ERROR_STOP=1 -d crm_dump_dst -f "$dumpdir/dump.sql" >"$dumpdir/restore.log" 2>&1
 check "restore succeeds" 0 $?
 check "rfm_state values restored exactly" "$before" \
     "$(q crm_dump_dst -c "SELECT md5(string_agg(st::text, ',' ORDER BY customer)) FROM states")"
