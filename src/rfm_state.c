@@ -628,7 +628,11 @@ rfm_state_in(PG_FUNCTION_ARGS)
 		{
 			errno = 0;
 			st->acc.max_amount = strtod(p + 1, &end);
-			if (end == p + 1 || errno != 0 || *end != '\0')
+			/* strtod flags a subnormal with ERANGE, yet output prints them:
+			 * accept what is finite and nonzero, as float8in does */
+			if (end == p + 1 || *end != '\0' ||
+				(errno != 0 && !(errno == ERANGE && st->acc.max_amount != 0 &&
+								 isfinite(st->acc.max_amount))))
 				ok = false;
 		}
 		else

@@ -5,7 +5,7 @@ SET client_min_messages = warning;
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS crm_ext;
 SET LOCAL timezone = 'UTC';
-SELECT plan(68);
+SELECT plan(69);
 
 -- ---------------------------------------------------------------- catalog
 SELECT has_type('rfm');
@@ -170,6 +170,17 @@ BEGIN
 END $$;
 SELECT is((SELECT count(*) FROM bin_in i JOIN bin_out o USING (customer) WHERE i.st::text = o.st::text), (SELECT count(*) FROM bin_out),
           'binary send/receive round-trips');
+
+-- every state output can print, input accepts: subnormal and smallest
+-- amounts (strtod reports them as ERANGE), negative zero, the largest sums
+SELECT is((SELECT count(*) FROM (
+             SELECT rfm_state_agg(t, a) AS s
+               FROM (VALUES (1, '2024-01-01'::timestamptz, 1e-310::float8), (1, '2024-01-02', -0.0),
+                            (2, '2024-01-01', 5e-324), (3, '2024-01-01', 2.2250738585072014e-308),
+                            (4, '2024-01-01', 1e25), (4, '2024-01-02', -0.0)) v(c, t, a)
+              GROUP BY c) q
+            WHERE s::text::rfm_state::text = s::text), 4::bigint,
+          'subnormal, smallest normal, negative zero and huge amounts round-trip through text (4 states)');
 
 -- ---------------------------------------------------------------- compact and wide layouts
 -- A state starts in 64 bytes (counts below 2^31, sums within +/-9.2e12 in micro-units) and
