@@ -722,14 +722,14 @@ BEGIN
             SELECT t.kind, t.label, t.customers AS n, t.monetary AS m FROM %2$s t
              WHERE t.refresh_no OPERATOR(pg_catalog.=) (SELECT pg_catalog.max(t2.refresh_no) FROM %2$s t2
                                                          WHERE t2.refresh_no OPERATOR(pg_catalog.<) $1)
-            UNION ALL SELECT 'segment', h.prev_segment, -1, -(h.prev_monetary)::pg_catalog.numeric FROM %1$s h
-             WHERE h.refresh_no OPERATOR(pg_catalog.=) $1 AND h.prev_segment IS NOT NULL
-            UNION ALL SELECT 'segment', h.segment, 1, (h.monetary)::pg_catalog.numeric FROM %1$s h
-             WHERE h.refresh_no OPERATOR(pg_catalog.=) $1 AND h.segment IS NOT NULL
-            UNION ALL SELECT 'value_class', h.prev_value_class, -1, -(h.prev_monetary)::pg_catalog.numeric FROM %1$s h
-             WHERE h.refresh_no OPERATOR(pg_catalog.=) $1 AND h.prev_value_class IS NOT NULL
-            UNION ALL SELECT 'value_class', h.value_class, 1, (h.monetary)::pg_catalog.numeric FROM %1$s h
-             WHERE h.refresh_no OPERATOR(pg_catalog.=) $1 AND h.value_class IS NOT NULL) x
+            UNION ALL
+            -- this refresh's moves, read once: each row leaves its old labels, joins its new ones
+            SELECT v.kind, v.label, v.n, v.m FROM %1$s h CROSS JOIN LATERAL (VALUES
+                ('segment'::pg_catalog.text, h.prev_segment, -1, -(h.prev_monetary)::pg_catalog.numeric),
+                ('segment', h.segment, 1, (h.monetary)::pg_catalog.numeric),
+                ('value_class', h.prev_value_class, -1, -(h.prev_monetary)::pg_catalog.numeric),
+                ('value_class', h.value_class, 1, (h.monetary)::pg_catalog.numeric)) v(kind, label, n, m)
+             WHERE h.refresh_no OPERATOR(pg_catalog.=) $1 AND v.label IS NOT NULL) x
         GROUP BY x.kind, x.label HAVING pg_catalog.sum(x.n) OPERATOR(pg_catalog.<>) 0$$,
         job.history_table, job.totals_table) USING refresh_no, d;
     RETURN n_hist;

@@ -105,6 +105,21 @@ SELECT is((SELECT sum(customers)::bigint FROM crm_segment_moves('hs_v', '2024-07
           (SELECT count(*) FROM snaps WHERE refresh_no = 9), 'crm_segment_moves accounts for every customer of the later refresh');
 SELECT is((SELECT sum(customers)::bigint FROM hs_v_totals WHERE kind = 'segment' AND refresh_no = 6),
           (SELECT count(*) FROM snaps WHERE refresh_no = 6), 'the totals of a refresh count its customers');
+-- every refresh's totals per label equal its snapshot's, customers and spend,
+-- for both kinds (row counts asserted: an empty pair would also be equal)
+CREATE TEMP TABLE snap_tot AS
+  SELECT refresh_no, 'segment'::text AS kind, segment AS label, count(*) AS customers, round(sum(monetary::numeric), 6) AS monetary
+    FROM snaps WHERE segment IS NOT NULL GROUP BY 1, 2, 3
+  UNION ALL
+  SELECT refresh_no, 'value_class', value_class, count(*), round(sum(monetary::numeric), 6)
+    FROM snaps WHERE value_class IS NOT NULL GROUP BY 1, 2, 3;
+CREATE TEMP TABLE view_tot AS
+  SELECT refresh_no, kind, label, customers, round(monetary::numeric, 6) AS monetary FROM hs_v_totals
+   WHERE refresh_no IN (SELECT refresh_no FROM snaps);
+SELECT cmp_ok((SELECT count(*) FROM snap_tot), '>', 10::bigint, 'snapshot totals to compare');
+SELECT is((SELECT count(*) FROM view_tot), (SELECT count(*) FROM snap_tot), 'one totals row per label and refresh');
+SELECT is_empty($$ (SELECT * FROM snap_tot EXCEPT SELECT * FROM view_tot) UNION ALL (SELECT * FROM view_tot EXCEPT SELECT * FROM snap_tot) $$,
+                'totals per label equal the snapshots, customers and spend, at every refresh');
 SELECT is((SELECT count(*) FROM hs_v_moves WHERE refresh_no = 3 AND kind = 'segment'),
           (SELECT count(*) FROM (SELECT DISTINCT a.segment, b.segment FROM (SELECT * FROM snaps WHERE refresh_no = 2) a
                                  FULL JOIN (SELECT * FROM snaps WHERE refresh_no = 3) b USING (customer_id)
